@@ -1,0 +1,1 @@
+"""Benchmarks: generators and timing commands (run by hand, not in CI)."""

@@ -1,0 +1,51 @@
+"""Running an act from the command line: the shared options, the transaction, the report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sobctl.cli.common import err, find_repo, out, parse_date
+
+if TYPE_CHECKING:
+    from sobctl.ops.session import Session
+    from sobctl.ops.transaction import Act
+
+ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why: goes into the commit body.")]
+DecisionOption = Annotated[
+    str | None, typer.Option("--decision", metavar="REF", help="The decision's registry number (diarienummer).")
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show the change as a diff and the commit message; write nothing.")
+]
+SignOption = Annotated[bool, typer.Option("--sign", help="Sign the commit (always, when sobctl.yaml demands it).")]
+
+
+def run_act(
+    repo: Path | None, as_of: str | None, build: Callable[[Session], Act], *, dry_run: bool = False, sign: bool = False
+) -> None:
+    """Open a locked session, build the act, apply it as one commit, and report."""
+    from sobctl.model.diagnostic import Summary
+    from sobctl.ops.session import open_session
+    from sobctl.ops.transaction import InvalidContent, apply
+    from sobctl.render.diagnostics import render_text
+
+    root = find_repo(repo)
+    with open_session(root, parse_date(as_of), lock=not dry_run) as session:
+        act = build(session)
+        try:
+            outcome = apply(session, act, dry_run=dry_run, sign=sign)
+        except InvalidContent as exc:
+            err(render_text(exc.diagnostics, Summary.of(exc.diagnostics, len({d.path for d in exc.diagnostics}))))
+            raise
+    if act.already is not None:
+        err(f"nothing to do: {act.already}")
+        return
+    if outcome.dry_run:
+        out(outcome.diff)
+        out("\n--- commit message (dry run: nothing written) ---\n" + act.message())
+        return
+    err(f"[{(outcome.commit or '')[:12]}] {act.subject}")

@@ -1,0 +1,161 @@
+"""The ``sobctl`` command: the Typer app, its sub-commands, and the one error handler."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sobctl import __version__
+from sobctl.cli.common import AsOfOption, RepoOption, err, find_repo, out, parse_date
+from sobctl.errors import ExitCode, SobError
+
+app = typer.Typer(
+    name="sobctl",
+    help="Keep a region's administration of Stöd och behandling as YAML files in Git: "
+    "validate the catalogue, administer units, programs and roles as audited commits.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+schema_app = typer.Typer(help="JSON Schemas of the repository's files.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out(f"sobctl {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """sobctl — the regional administration's tool for Stöd och behandling."""
+    if debug:
+        os.environ["SOBCTL_DEBUG"] = "1"
+
+
+@app.command()
+def validate(
+    repo: RepoOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text | json | github | sarif | junit")] = "text",
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """Read every file of the repository and report every problem, each at its file, line and column.
+
+    Exit 0 when there are no errors (warnings allowed unless --strict), 1 when there are.
+
+    Examples: sobctl validate · sobctl validate --format sarif > sobctl.sarif ·
+    sobctl validate --as-of 2026-01-01 --strict
+    """
+    from sobctl.checks import validate_repository
+    from sobctl.errors import UsageError
+    from sobctl.render.diagnostics import RENDERERS
+
+    if output_format not in RENDERERS:
+        raise UsageError(f"--format: '{output_format}' is not one of {', '.join(RENDERERS)}")
+    root_dir = find_repo(repo)
+    diagnostics, summary = validate_repository(root_dir, parse_date(as_of))
+    out(RENDERERS[output_format](diagnostics, summary))
+    failed = summary.errors > 0 or (strict and summary.warnings > 0)
+    raise typer.Exit(ExitCode.FINDINGS if failed else ExitCode.OK)
+
+
+@app.command()
+def rules(
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+) -> None:
+    """List every diagnostic code with its severity and a one-line description."""
+    import json
+
+    from sobctl.model.codes import RULES
+
+    if output_format == "json":
+        out(
+            json.dumps(
+                [
+                    {"code": r.code, "name": r.name, "severity": str(r.severity), "description": r.description}
+                    for r in RULES.values()
+                ],
+                indent=2,
+            )
+            + "\n"
+        )
+        return
+    out("".join(f"{r.code}  {r.severity:<7}  {r.name:<30} {r.description}\n" for r in RULES.values()))
+
+
+@schema_app.command("export")
+def schema_export(
+    repo: RepoOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder (default: schemas/ in the repository).")
+    ] = None,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 when the folder is stale.")] = False,
+) -> None:
+    """Write JSON Schemas generated from the models (for editors and CI)."""
+    from sobctl.repo.files import atomic_write
+    from sobctl.repo.schemas import render_schemas
+
+    folder = output if output is not None else find_repo(repo) / "schemas"
+    stale = []
+    for name, data in render_schemas().items():
+        target = folder / name
+        if not target.is_file() or target.read_bytes() != data:
+            stale.append(name)
+            if not check:
+                atomic_write(target, data)
+    if check:
+        if stale:
+            err(f"schemas are stale in {folder}: {', '.join(stale)}\n  hint: run sobctl schema export")
+            raise typer.Exit(ExitCode.FINDINGS)
+        err(f"schemas in {folder} are up to date")
+        return
+    err(f"wrote {len(stale)} schema file(s) to {folder}" if stale else f"schemas in {folder} were up to date")
+
+
+def main() -> None:
+    """Entry point: run the app and map every failure to its exit code."""
+    try:
+        code = app(standalone_mode=False)
+    except SobError as exc:
+        rule = getattr(exc, "rule", None)
+        err(f"sobctl: refused [{rule}]: {exc.message}" if rule else f"sobctl: error: {exc.message}")
+        if exc.hint:
+            err(f"  hint: {exc.hint}")
+        code = exc.exit_code
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err(f"sobctl: error: {exc.message}")
+        code = ExitCode.USAGE
+    except (KeyboardInterrupt, typer.Abort):
+        err("sobctl: interrupted")
+        code = ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        code = ExitCode.OK
+    except Exception as exc:
+        if os.environ.get("SOBCTL_DEBUG"):
+            raise
+        err(f"sobctl: internal error: {type(exc).__name__}: {exc}\n  hint: rerun with --debug for a traceback")
+        code = ExitCode.INTERNAL
+    sys.exit(int(code or 0))
+
+
+# Command modules register themselves on ``app``; imported last so they can import it.
+from sobctl.cli import admin  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Typed models of the repository's files and their identifiers; no I/O here."""

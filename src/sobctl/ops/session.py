@@ -1,0 +1,70 @@
+"""A session: the repository, its loaded workspace, the acting person and "today"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sobctl.errors import Refused
+from sobctl.model.entities import Person, Role
+from sobctl.repo import git
+from sobctl.repo.workspace import Workspace, load_workspace
+
+
+@dataclass
+class Session:
+    root: Path
+    workspace: Workspace
+    today: dt.date
+    email: str | None
+    actor: Person | None
+
+    def require_actor(self) -> Person:
+        """The person acting, from ``git config user.email``; refused when nobody is listed."""
+        if self.actor is not None:
+            return self.actor
+        if self.email is None:
+            raise Refused("git has no user.email, so sobctl cannot tell who is acting", rule="actor",
+                          hint="git config user.email you@region.example")
+        raise Refused(f"no person in roles/ lists the e-mail {self.email}", rule="actor",
+                      hint=f"ask an administrator to run: sobctl person add HSA_ID --name 'Your Name' "
+                      f"--email {self.email}")
+
+    def require_role(self, role: Role, scopes: list[str], action: str) -> Person:
+        """Refuse unless the actor holds ``role`` on one of ``scopes`` today."""
+        actor = self.require_actor()
+        if any(self.workspace.holds(actor.hsa_id, role, scope, self.today) for scope in scopes):
+            return actor
+        where = scopes[0] if scopes else "?"
+        raise Refused(f"{actor.name} ({actor.hsa_id}) may not {action}: the role {role} on {where} is missing",
+                      rule=f"role:{role}")
+
+    @property
+    def provider_id(self) -> str:
+        provider = self.workspace.provider_id
+        if provider is None:
+            raise Refused("sobctl.yaml is missing or invalid; run sobctl validate", rule="config")
+        return provider
+
+
+@contextmanager
+def open_session(root: Path, today: dt.date, *, lock: bool = True) -> Iterator[Session]:
+    """Lock the checkout (for changes), load it, and find who is acting."""
+    top = git.require_repository(root)
+    if top.resolve() != root.resolve():
+        root = root.resolve()
+
+    def load() -> Session:
+        workspace = load_workspace(root)
+        email = git.config_value(root, "user.email")
+        actor = workspace.person_by_email.get(email.lower()) if email else None
+        return Session(root, workspace, today, email, actor)
+
+    if not lock:
+        yield load()
+        return
+    with git.repository_lock(root):
+        yield load()

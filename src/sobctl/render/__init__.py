@@ -1,0 +1,1 @@
+"""Rendering: every formatter returns a string; printing happens in the CLI only."""

@@ -1,0 +1,1 @@
+"""Repository access: YAML I/O, the workspace index, the one module that runs git, file writes."""

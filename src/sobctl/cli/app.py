@@ -158,4 +158,4 @@ def main() -> None:
 
 
 # Command modules register themselves on ``app``; imported last so they can import it.
-from sobctl.cli import admin  # noqa: E402,F401
+from sobctl.cli import admin, log, programs, reports, review  # noqa: E402,F401

@@ -7,6 +7,7 @@ from typing import Any
 from sobctl.errors import Refused
 from sobctl.model.entities import APPROVER_ROLES, Ownership, ProgramStatus, Role, Unit, UnitStatus
 from sobctl.ops.edit import edit_file, to_commented
+from sobctl.ops.replay import Trailers, replayer
 from sobctl.ops.session import Session
 from sobctl.ops.transaction import Act
 from sobctl.repo.workspace import path_of
@@ -74,3 +75,9 @@ def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
         subject = f"re-activate {program_id} major {major} on {unit_id}"
     change = edit_file(session.root, path_of("unit", unit_id), mutate)
     return Act("assign", subject, trailers, [change], reason)
+
+
+@replayer("assign")
+def _replay_assign(session: Session, trailers: Trailers, reason: str | None) -> Act:
+    return assign(session, trailers["Sob-Program"], trailers["Sob-Unit"], approved_by=trailers["Sob-Approved-By"],
+                  decision=trailers.get("Sob-Decision"), reason=reason)

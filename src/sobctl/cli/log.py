@@ -1,0 +1,1 @@
+"""The audit trail command: ``sobctl log``."""

@@ -1,0 +1,1 @@
+"""Program lifecycle, versions, copyright waivers and agreements: ``sobctl program|waiver|agreement``."""

@@ -1,0 +1,1 @@
+"""Reports and status: ``sobctl report usage|revision|catalogue`` and ``sobctl status``."""

@@ -1,0 +1,1 @@
+"""Pull-request review and CI: ``sobctl diff``, ``sobctl audit verify``, ``sobctl init``."""

@@ -14,7 +14,7 @@ $(BIN)/sobctl:
 demo:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e .
-	$(BIN)/sobctl validate
+	$(BIN)/sobctl validate --as-of 2026-11-23
 
 ## Install everything the tests need, then lint, type-check and run the suite.
 test:

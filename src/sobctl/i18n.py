@@ -14,13 +14,14 @@ catalogues carry them with the code as message context, extracted by ``extract_r
 
 from __future__ import annotations
 
-import ast
-import gettext as _gettext
 import os
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import gettext as _gettext
 
 DOMAIN = "sobctl"
 LANGUAGES = ("sv", "en")
@@ -44,6 +45,8 @@ def default_language(environ: dict[str, str] | None = None) -> str:
 
 @cache
 def _catalogue(language: str) -> _gettext.NullTranslations:
+    import gettext as _gettext  # imported when the first message is translated, not at start-up
+
     if language == "en":
         return _gettext.NullTranslations()
     return _gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[language], fallback=True)
@@ -99,6 +102,8 @@ def extract_rules(
 ) -> Iterator[tuple[int, str, tuple[str, str], list[str]]]:
     """Babel extractor for ``model/codes.py``: each ``RuleInfo(code, name, severity, description)``
     becomes a message with the code as its context (used in babel.cfg)."""
+    import ast
+
     tree = ast.parse(fileobj.read())
     for node in ast.walk(tree):
         if (

@@ -124,3 +124,14 @@ def test_error_prefixes_in_swedish(tmp_path: Path) -> None:
     assert refused.code == 4
     assert refused.stderr.startswith("sobctl: nekad [repository]: ")
     assert "  tips: " in refused.stderr
+
+
+def test_help_in_swedish() -> None:
+    swedish = run_cli("--lang", "sv", "report", "usage", "--help")
+    assert swedish.code == 0
+    assert "Vilket moment som används på vilken enhet" in swedish.stdout
+    assert "Regionens förråd" in swedish.stdout
+    english = run_cli("report", "usage", "--help")
+    assert "Which program runs on which unit" in english.stdout
+    top = run_cli("--lang", "sv", "--help")
+    assert "Språk för meddelanden och rapporter" in top.stdout

@@ -116,3 +116,60 @@ def extract_rules(
             code = node.args[0].value  # type: ignore[attr-defined]
             description = node.args[3].value  # type: ignore[attr-defined]
             yield node.lineno, "pgettext", (code, description), [f"rule {code}"]
+
+
+def language_from_argv(argv: list[str]) -> str | None:
+    """The root option ``--lang`` when given before the sub-command (None: not given)."""
+    for index, arg in enumerate(argv):
+        if arg == "--lang":
+            return argv[index + 1] if index + 1 < len(argv) else None
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if not arg.startswith("-"):
+            return None
+    return None
+
+
+def translate_help(command: Any) -> None:
+    """Translate the help of a click command tree in place: commands' and groups' help texts
+    (docstrings), and every option's and argument's help. Untranslated texts stay English."""
+    if _current == "en":
+        return
+    for attribute in ("help", "short_help"):
+        text = getattr(command, attribute, None)
+        if isinstance(text, str) and text:
+            setattr(command, attribute, _(text))
+    for param in getattr(command, "params", ()):
+        text = getattr(param, "help", None)
+        if isinstance(text, str) and text:
+            param.help = _(text)
+    for sub in getattr(command, "commands", {}).values():
+        translate_help(sub)
+
+
+def extract_cli(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[Any, ...]]:
+    """Babel extractor for the CLI modules: the ``_()`` calls as usual, plus what ``--help`` shows —
+    the docstrings of command functions and every ``help="…"`` argument (used in babel.cfg)."""
+    import ast
+    import inspect
+    import io
+
+    from babel.messages.extract import extract_python
+
+    data = fileobj.read()
+    yield from extract_python(io.BytesIO(data), keywords, comment_tags, options)
+    tree = ast.parse(data)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "help" and isinstance(keyword.value, ast.Constant) and keyword.value.value:
+                    yield keyword.value.lineno, None, str(keyword.value.value), ["command-line help"]
+        elif isinstance(node, ast.FunctionDef) and any(
+            isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ("command", "callback")
+            for d in node.decorator_list
+        ):
+            doc = ast.get_docstring(node, clean=False)
+            if doc:
+                yield node.lineno, None, inspect.cleandoc(doc), ["command-line help"]

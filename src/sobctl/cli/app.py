@@ -143,11 +143,14 @@ def schema_export(
 
 def main() -> None:
     """Entry point: run the app and map every failure to its exit code."""
-    from sobctl.i18n import _, set_language
+    from sobctl.i18n import _, language_from_argv, set_language, translate_help
 
-    set_language(None)  # the environment's language until --lang is read
     try:
-        code = app(standalone_mode=False)
+        set_language(None)  # the environment's language, so that even a bad --lang is answered in it
+        set_language(language_from_argv(sys.argv[1:]))
+        command = typer.main.get_command(app)
+        translate_help(command)  # --help in the chosen language
+        code = command(standalone_mode=False)
     except SobError as exc:
         rule = getattr(exc, "rule", None)
         err(

@@ -74,8 +74,10 @@ def test_progress_never_pollutes_data_on_stdout(region: Path) -> None:
 
 
 def test_progress_helper_is_silent_off_a_terminal(capsys: object) -> None:
-    from sobctl.cli.progress import enabled, progress
+    from sobctl.cli.progress import enabled, progress, track
 
+    assert list(track(iter(range(4)), "Looping")) == [0, 1, 2, 3]
+    assert list(track([5, 6], "Looping")) == [5, 6]
     with progress("Counting", total=3) as bar:
         for _ in range(3):
             bar.advance()

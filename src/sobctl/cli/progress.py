@@ -5,6 +5,9 @@
             ...
             bar.advance()
 
+    for commit in track(commits, _("Reading the history")):   # the same, for a loop
+        ...
+
 Nothing is ever written to stdout, and nothing at all when stderr is a pipe or a file (CI logs,
 ``2>file``), so data on stdout and captured output stay clean. ``total=None`` shows a spinner.
 """
@@ -13,9 +16,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class Progress(Protocol):
@@ -84,3 +89,13 @@ def progress(description: str, total: int | None = None) -> Iterator[Progress]:
     with RichProgress(*columns, console=console, transient=True, refresh_per_second=8) as bar:
         task = bar.add_task(description, total=total)
         yield _Shown(bar, task)
+
+
+def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+    """Yield ``items`` while showing how far the loop has come (a spinner when the length is unknown)."""
+    if total is None and isinstance(items, Sized):
+        total = len(items)
+    with progress(description, total=total) as bar:
+        for item in items:
+            yield item
+            bar.advance()

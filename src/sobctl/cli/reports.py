@@ -116,7 +116,7 @@ def catalogue(
 
     Example: sobctl report catalogue --output site/ && open site/index.html
     """
-    from sobctl.cli.progress import progress
+    from sobctl.cli.progress import track
     from sobctl.errors import Refused
     from sobctl.i18n import _
     from sobctl.ops.reports import catalogue_listing
@@ -128,10 +128,8 @@ def catalogue(
         raise Refused(_("{path}: exists and is not a folder").format(path=target), rule="output")
     listing = catalogue_listing(_load(repo), parse_date(as_of))
     pages = catalogue_pages(listing)
-    with progress(_("Writing the catalogue pages"), total=len(pages)) as bar:
-        for name, html in pages.items():
-            atomic_write(target / name, html.encode("utf-8"))
-            bar.advance()
+    for name, html in track(list(pages.items()), _("Writing the catalogue pages")):
+        atomic_write(target / name, html.encode("utf-8"))
     program_dir = target / "program"
     for stale in sorted(program_dir.glob("*.html")) if program_dir.is_dir() else []:
         if f"program/{stale.name}" not in pages:

@@ -336,3 +336,13 @@ def test_catalogue_screenshot(region: Path, tmp_path: Path) -> None:
     assert done.returncode == 0 and shot.read_bytes().startswith(b"\x89PNG")
     if os.environ.get("SOBCTL_SCREENSHOT"):
         shutil.copy(shot, os.environ["SOBCTL_SCREENSHOT"])
+
+
+def test_site_escapes_what_the_files_say(region: Path, tmp_path: Path) -> None:
+    path = region / "catalogue" / "kbt-depression.yaml"
+    path.write_text(path.read_text().replace("target_group: Vuxna", "target_group: <script>alert(1)</script> & Vuxna"))
+    index = build(region, "en", tmp_path / "site")
+    text = index.read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Vuxna" in text
+    assert outline(index).scripts == 1

@@ -242,3 +242,21 @@ def test_status_date_is_used(region: Path) -> None:
     result = run_cli("status", "--format", "json", "--as-of", later, cwd=region)
     items = {i["topic"]: i["count"] for i in json.loads(result.stdout)["items"]}
     assert items["reviews-overdue"] >= 1
+
+
+def test_reports_go_on_past_unreadable_files(rich_region: Path) -> None:
+    (rich_region / "units" / "SE2321000016-U300.yaml").write_text("hsa_id: [broken\n")
+    result = run_cli("report", "usage", "--format", "json", "--as-of", TODAY, cwd=rich_region)
+    assert result.code == 0
+    assert "one file could not be read" in result.stderr
+    assert json.loads(result.stdout)["totals"]["activations"] == len(expected_usage_without(rich_region, "U300"))
+
+
+def expected_usage_without(root: Path, unit_suffix: str) -> list[dict[str, object]]:
+    broken = root / "units" / f"SE2321000016-{unit_suffix}.yaml"
+    saved = broken.read_text()
+    broken.unlink()
+    try:
+        return expected_usage(root)
+    finally:
+        broken.write_text(saved)

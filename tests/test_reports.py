@@ -260,3 +260,20 @@ def expected_usage_without(root: Path, unit_suffix: str) -> list[dict[str, objec
         return expected_usage(root)
     finally:
         broken.write_text(saved)
+
+
+def test_status_stays_on_one_screen(region: Path) -> None:
+    units = read_all(region, "units")
+    active = [uid for uid, u in units.items() if u["status"] == "active"]
+    for unit_id in active:
+        path = region / "units" / f"{unit_id}.yaml"
+        path.write_text(path.read_text().replace("status: active\n", "hsa_valid_to: 2026-01-01\nstatus: active\n", 1))
+    result = run_cli("status", "--as-of", TODAY, cwd=region)
+    assert result.code == 0
+    assert f"! Active units whose HSA validity has ended: {len(active)}" in result.stdout
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "HSA validity has ended" in line)
+    block = lines[start + 1:start + 8]
+    assert [line.startswith("      fix: sobctl unit deactivate ") for line in block[1:6:2]] == [True] * 3
+    assert block[6] == f"    … and {len(active) - 3} more (sobctl validate)"
+    assert len(lines) < 40

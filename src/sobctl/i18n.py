@@ -47,8 +47,6 @@ def default_language(environ: dict[str, str] | None = None) -> str:
 def _catalogue(language: str) -> _gettext.NullTranslations:
     import gettext as _gettext  # imported when the first message is translated, not at start-up
 
-    if language == "en":
-        return _gettext.NullTranslations()
     return _gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[language], fallback=True)
 
 

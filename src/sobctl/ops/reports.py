@@ -386,6 +386,11 @@ class StatusItem:
     count: int
     findings: list[Diagnostic]
     fixes: list[str]
+    default_fix: str
+
+    def fix_for(self, finding: Diagnostic) -> str:
+        """The command that fixes one finding: its own hint, else the topic's general command."""
+        return finding.hint or self.default_fix
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,7 +414,7 @@ def status_report(diagnostics: list[Diagnostic], as_of: dt.date, files: int) -> 
         found = [d for d in diagnostics if d.code in topic.codes]
         used.update(id(d) for d in found)
         fixes = list(dict.fromkeys(d.hint for d in found if d.hint)) or [topic.fix]
-        items.append(StatusItem(topic.key, len(found), found, fixes))
+        items.append(StatusItem(topic.key, len(found), found, fixes, topic.fix))
     rest = [d for d in diagnostics if id(d) not in used]
     errors = sum(1 for d in rest if d.severity is Severity.ERROR)
     return StatusReport(as_of, items, errors, len(rest) - errors, files)

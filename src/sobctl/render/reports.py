@@ -295,7 +295,7 @@ def catalogue_pages(catalogue: Catalogue) -> dict[str, str]:
 # --- status ------------------------------------------------------------------------------------
 
 #: How many findings of one kind ``status`` lists before saying how many more there are.
-STATUS_SHOWN = 5
+STATUS_SHOWN = 3
 
 
 def status_text(report: StatusReport) -> str:
@@ -305,12 +305,11 @@ def status_text(report: StatusReport) -> str:
         lines.append(f"{mark} {_(TOPICS[item.topic])}: {item.count}")
         for finding in item.findings[:STATUS_SHOWN]:
             lines.append(f"    {finding.path}: {finding.message}")
+            lines.append("      " + _("fix: {command}").format(command=item.fix_for(finding)))
         if item.count > STATUS_SHOWN:
             more = item.count - STATUS_SHOWN
-            lines.append("    " + ngettext("… and {n} more", "… and {n} more", more).format(n=more))
-        if item.count:
-            for fix in item.fixes[:STATUS_SHOWN]:
-                lines.append("    " + _("fix: {command}").format(command=fix))
+            lines.append("    " + ngettext("… and {n} more", "… and {n} more", more).format(n=more)
+                         + " (sobctl validate)")
     lines.append("")
     if report.other_errors or report.other_warnings:
         lines.append(

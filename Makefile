@@ -38,5 +38,5 @@ LOCALE = src/sobctl/locale
 translations: $(BIN)/sobctl
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-wrap --sort-by-file --project sobctl \
 		--copyright-holder "Region Exempelland" -o $(LOCALE)/sobctl.pot .
-	$(BIN)/pybabel update -D sobctl -i $(LOCALE)/sobctl.pot -d $(LOCALE) --no-wrap --ignore-obsolete
+	$(BIN)/pybabel update -D sobctl -i $(LOCALE)/sobctl.pot -d $(LOCALE) --no-wrap --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -D sobctl -d $(LOCALE) --statistics

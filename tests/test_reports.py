@@ -109,6 +109,14 @@ def test_usage_table_and_markdown_in_swedish(rich_region: Path) -> None:
     assert md.code == 0
     assert md.stdout.startswith("# Program usage per unit, 2026-11-23\n")
     assert "| Anxiety and depression |" in md.stdout
+    # the units × programs grid: the major each unit runs, * where it needs re-activation
+    grid = md.stdout.split("## Units × programs\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    programs = grid[0][2:-2].split(" | ")[1:]
+    cells = {(line[2:-2].split(" | ")[0], p): c for line in grid[2:]
+             for p, c in zip(programs, line[2:-2].split(" | ")[1:], strict=True)}
+    for e in expected_usage(rich_region):
+        assert cells[(str(e["unit"]), str(e["program"]))] == f"{e['major']}{'*' if e['stale'] else ''}"
+    assert sum(1 for c in cells.values() if c) == total
     sv_csv = run_cli("--lang", "sv", "report", "usage", "--format", "csv", "--as-of", TODAY, cwd=rich_region)
     assert sv_csv.stdout.splitlines()[0].startswith("Enhet,Enhetens namn,Privat vårdgivare,Moment")
 

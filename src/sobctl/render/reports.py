@@ -157,6 +157,25 @@ def _usage_totals(report: UsageReport) -> tuple[list[str], list[list[str]], list
     )
 
 
+#: Above this many programs the units × programs grid is too wide to read and is left out.
+MATRIX_MAX_PROGRAMS = 12
+
+
+def _usage_matrix(report: UsageReport) -> tuple[list[str], list[list[str]]] | None:
+    """Units × programs: the major version a unit runs, with * where it needs re-activation."""
+    if not report.rows or len(report.programs) > MATRIX_MAX_PROGRAMS:
+        return None
+    cells: dict[tuple[str, str], str] = {
+        (row.unit_id, row.program_id): f"{row.major}{'*' if row.needs_reactivation else ''}" for row in report.rows
+    }
+    units = list(dict.fromkeys(row.unit_id for row in report.rows))
+    return [_("Unit"), *report.programs], [[u, *(cells.get((u, p), "") for p in report.programs)] for u in units]
+
+
+def _matrix_note() -> str:
+    return _("Major version run on each unit; * needs re-activation.")
+
+
 def _usage_summary(report: UsageReport) -> str:
     units = len({row.unit_id for row in report.rows})
     text = _("Activations: {activations}; programs: {programs}; units: {units}; needing re-activation: {stale}.")
@@ -167,10 +186,12 @@ def _usage_summary(report: UsageReport) -> str:
 
 def usage_table(report: UsageReport) -> str:
     area_h, area_rows, unit_h, unit_rows = _usage_totals(report)
+    matrix = _usage_matrix(report)
     parts = [
         _("Program usage per unit, {date}").format(date=report.as_of.isoformat()) + "\n\n",
         (_table(_usage_headers(), _usage_cells(report, area_labels=True)) if report.rows
          else _("No activations.") + "\n"),
+        ("\n" + _("Units × programs") + "\n" + _table(*matrix) + _matrix_note() + "\n") if matrix else "",
         "\n" + _("Totals per area") + "\n",
         _table(area_h, [*area_rows, [_("Total"), str(report.total)]]),
         "\n" + _("Totals per unit") + "\n",
@@ -182,10 +203,14 @@ def usage_table(report: UsageReport) -> str:
 
 def usage_markdown(report: UsageReport) -> str:
     area_h, area_rows, unit_h, unit_rows = _usage_totals(report)
+    matrix = _usage_matrix(report)
     return "".join(
         [
             "# " + _("Program usage per unit, {date}").format(date=report.as_of.isoformat()) + "\n\n",
-            _md_table(_usage_headers(), _usage_cells(report, area_labels=True)) if report.rows else "",
+            _md_table(_usage_headers(), _usage_cells(report, area_labels=True)) if report.rows
+            else _("No activations.") + "\n",
+            ("\n## " + _("Units × programs") + "\n\n" + _md_table(*matrix) + "\n" + _matrix_note() + "\n")
+            if matrix else "",
             "\n## " + _("Totals per area") + "\n\n",
             _md_table(area_h, [*area_rows, [_("Total"), str(report.total)]]),
             "\n## " + _("Totals per unit") + "\n\n",

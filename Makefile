@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: demo test lint bench
+.PHONY: demo test lint bench translations
 
 $(BIN)/sobctl:
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,14 @@ test:
 lint:
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+
+LOCALE = src/sobctl/locale
+
+## Messages: extract every _() string (and the rule descriptions) into sobctl.pot, merge it into the
+## sv and en catalogues, then compile the .mo files. Translate new entries in $(LOCALE)/sv/LC_MESSAGES/sobctl.po
+## (remove "fuzzy" marks once checked), run this again, and commit the .po and .mo files.
+translations: $(BIN)/sobctl
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-wrap --sort-by-file --project sobctl \
+		--copyright-holder "Region Exempelland" -o $(LOCALE)/sobctl.pot .
+	$(BIN)/pybabel update -D sobctl -i $(LOCALE)/sobctl.pot -d $(LOCALE) --no-wrap --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -D sobctl -d $(LOCALE) --statistics

@@ -33,6 +33,7 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         "GIT_AUTHOR_DATE": "2026-11-23T10:00:00+01:00",
         "GIT_COMMITTER_DATE": "2026-11-23T10:00:00+01:00",
         "NO_COLOR": "1",
+        "SOBCTL_LANG": "en",  # messages in English whatever the developer's locale; tests pass --lang sv
     })
     os.environ.pop("SOBCTL_REPO", None)
     (home / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n")

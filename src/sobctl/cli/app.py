@@ -39,8 +39,16 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", metavar="sv|en", help="Language of messages and reports (default: $SOBCTL_LANG, "
+                     "else the locale)."),
+    ] = None,
 ) -> None:
     """sobctl — the regional administration's tool for Stöd och behandling."""
+    from sobctl.i18n import set_language
+
+    set_language(lang)
     if debug:
         os.environ["SOBCTL_DEBUG"] = "1"
 
@@ -79,13 +87,19 @@ def rules(
     """List every diagnostic code with its severity and a one-line description."""
     import json
 
+    from sobctl.i18n import rule_description
     from sobctl.model.codes import RULES
 
     if output_format == "json":
         out(
             json.dumps(
                 [
-                    {"code": r.code, "name": r.name, "severity": str(r.severity), "description": r.description}
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": str(r.severity),
+                        "description": rule_description(r.code),
+                    }
                     for r in RULES.values()
                 ],
                 indent=2,
@@ -93,7 +107,9 @@ def rules(
             + "\n"
         )
         return
-    out("".join(f"{r.code}  {r.severity:<7}  {r.name:<30} {r.description}\n" for r in RULES.values()))
+    from sobctl.render.reports import rules_text
+
+    out(rules_text(list(RULES.values())))
 
 
 @schema_app.command("export")
@@ -127,13 +143,23 @@ def schema_export(
 
 def main() -> None:
     """Entry point: run the app and map every failure to its exit code."""
+    from sobctl.i18n import _, language_from_argv, set_language, translate_help
+
     try:
-        code = app(standalone_mode=False)
+        set_language(None)  # the environment's language, so that even a bad --lang is answered in it
+        set_language(language_from_argv(sys.argv[1:]))
+        command = typer.main.get_command(app)
+        translate_help(command)  # --help in the chosen language
+        code = command(standalone_mode=False)
     except SobError as exc:
         rule = getattr(exc, "rule", None)
-        err(f"sobctl: refused [{rule}]: {exc.message}" if rule else f"sobctl: error: {exc.message}")
+        err(
+            _("sobctl: refused [{rule}]: {message}").format(rule=rule, message=exc.message)
+            if rule
+            else _("sobctl: error: {message}").format(message=exc.message)
+        )
         if exc.hint:
-            err(f"  hint: {exc.hint}")
+            err(_("  hint: {hint}").format(hint=exc.hint))
         code = exc.exit_code
     except typer.Exit as exc:
         code = exc.exit_code
@@ -142,17 +168,21 @@ def main() -> None:
         if callable(show):
             show()
         else:
-            err(f"sobctl: error: {exc.message}")
+            err(_("sobctl: error: {message}").format(message=exc.message))
         code = ExitCode.USAGE
     except (KeyboardInterrupt, typer.Abort):
-        err("sobctl: interrupted")
+        err(_("sobctl: interrupted"))
         code = ExitCode.INTERRUPTED
     except BrokenPipeError:
         code = ExitCode.OK
     except Exception as exc:
         if os.environ.get("SOBCTL_DEBUG"):
             raise
-        err(f"sobctl: internal error: {type(exc).__name__}: {exc}\n  hint: rerun with --debug for a traceback")
+        err(
+            _("sobctl: internal error: {error}").format(error=f"{type(exc).__name__}: {exc}")
+            + "\n"
+            + _("  hint: {hint}").format(hint=_("rerun with --debug for a traceback"))
+        )
         code = ExitCode.INTERNAL
     sys.exit(int(code or 0))
 

@@ -14,11 +14,15 @@ FORMATS = ("text", "json", "github", "sarif", "junit")
 
 
 def summary_line(summary: Summary) -> str:
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
+    """"N errors, M warnings in K files", in the chosen language."""
+    from sobctl.i18n import ngettext
 
-    return (f"{plural(summary.errors, 'error')}, {plural(summary.warnings, 'warning')} "
-            f"in {plural(summary.files, 'file')}")
+    errors = ngettext("{n} error", "{n} errors", summary.errors).format(n=summary.errors)
+    warnings = ngettext("{n} warning", "{n} warnings", summary.warnings).format(n=summary.warnings)
+    files = ngettext("{n} file", "{n} files", summary.files).format(n=summary.files)
+    return ngettext("{errors}, {warnings} in {files}", "{errors}, {warnings} in {files}", summary.files).format(
+        errors=errors, warnings=warnings, files=files
+    )
 
 
 def render_text(diagnostics: list[Diagnostic], summary: Summary) -> str:

@@ -298,7 +298,7 @@ def test_catalogue_filters_in_chromium(region: Path, tmp_path: Path, lang: str) 
 
         # type into the search box like a person: focus, then insert text (fires input events)
         browser.js("document.getElementById('q').focus()")
-        browser.call("Input.insertText", {"text": "vardag"})
+        browser.call("Input.insertText", {"text": "adhd i vardagen"})
         assert browser.js(VISIBLE_ROWS) == ["adhd-vardag"]
 
         # clear the search, choose an area
@@ -312,7 +312,7 @@ def test_catalogue_filters_in_chromium(region: Path, tmp_path: Path, lang: str) 
 
         # both filters at once: area plus text that only one program of that area has
         browser.js("document.getElementById('q').focus()")
-        browser.call("Input.insertText", {"text": "oro"})
+        browser.call("Input.insertText", {"text": "stöd vid oro"})
         assert browser.js(VISIBLE_ROWS) == ["stod-oro"]
 
         # an area with no match for the text shows nothing

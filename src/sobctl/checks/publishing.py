@@ -108,7 +108,8 @@ def copyright_findings(
                     f"asset '{asset.name}': licence '{asset.licence}' is not a valid SPDX expression ({problem})",
                     path,
                     (*pointer, "licence"),
-                    hint="use an SPDX identifier or expression, e.g. CC-BY-4.0 (https://spdx.org/licenses/)",
+                    hint="use an identifier or expression from the SPDX list, e.g. CC-BY-4.0 "
+                    "(https://spdx.org/licenses/); for other terms record the agreement instead (agreement: ID)",
                 )
             continue
         if asset.agreement is None:

@@ -9,7 +9,20 @@ from typing import Any
 import pytest
 
 from conftest import TODAY, git, run_cli, snapshot
-from test_program_lifecycle import ADMIN, DESIGNER, PUBLISHER, U200, act, codes, edit, head_trailers, load, ok, refused
+from test_program_lifecycle import (
+    ADMIN,
+    DESIGNER,
+    PUBLISHER,
+    U200,
+    act,
+    codes,
+    edit,
+    head_trailers,
+    load,
+    ok,
+    refused,
+    verify_replays,
+)
 
 AGREEMENT = "avtal-2026-kbtforlaget"
 PATH = f"agreements/{AGREEMENT}.yaml"
@@ -77,7 +90,7 @@ def test_bad_orgnr_and_existing_id(region: Path) -> None:
             "--counterparty", "C", "--orgnr", "556036-0793", "--valid-from", "2026-01-01", rule="agreement-exists")
 
 
-def test_expiry_warning_then_renew(region: Path) -> None:
+def test_expiry_warning_then_renew(region: Path, tmp_path: Path) -> None:
     ok(add(region, "--valid-to", "2027-01-31"))
     warnings = [d for d in report(region)["diagnostics"] if d["path"] == PATH]
     assert [(d["code"], d["message"]) for d in warnings] == [("SOB402", "expires 2027-01-31 (in 69 days)")]
@@ -86,9 +99,10 @@ def test_expiry_warning_then_renew(region: Path) -> None:
     assert str(load(region, PATH)["valid_to"]) == "2029-01-31"
     assert head_trailers(region)["Sob-Valid-To"] == "2029-01-31"
     assert codes(report(region), PATH) == []
+    assert verify_replays(region, tmp_path) == 2
 
 
-def test_review_overdue_then_reviewed(region: Path) -> None:
+def test_review_overdue_then_reviewed(region: Path, tmp_path: Path) -> None:
     ok(act(region, ADMIN, "agreement", "add", AGREEMENT, "--kind", "content-provider", "--title", "T",
            "--counterparty", "C AB", "--orgnr", "556036-0793", "--valid-from", "2025-06-01"))
     overdue = [d for d in report(region)["diagnostics"] if d["path"] == PATH]
@@ -101,6 +115,7 @@ def test_review_overdue_then_reviewed(region: Path) -> None:
     assert snapshot(region) == before
     refused(region, DESIGNER, "agreement", "review", AGREEMENT, rule="role:vardgivaradministrator")
     refused(region, ADMIN, "agreement", "review", "finns-inte", rule="unknown-agreement")
+    assert verify_replays(region, tmp_path) == 2
 
 
 def produced_under(root: Path, agreement: str) -> None:
@@ -122,7 +137,7 @@ def test_published_program_and_activation_on_an_expired_agreement(region: Path) 
     assert expired == {"catalogue/kbt-depression.yaml", *running}
 
 
-def test_ending_an_agreement_that_a_published_program_needs_is_blocked(region: Path) -> None:
+def test_ending_an_agreement_that_a_published_program_needs_is_blocked(region: Path, tmp_path: Path) -> None:
     ok(add(region, "--valid-to", "2028-12-31", "--program", "kbt-depression"))
     produced_under(region, AGREEMENT)
     git(region, "config", "user.email", ADMIN)
@@ -138,3 +153,4 @@ def test_ending_an_agreement_that_a_published_program_needs_is_blocked(region: P
     assert codes(report(region), PATH) == ["SOB402"]
     refused(region, ADMIN, "agreement", "renew", AGREEMENT, "--valid-to", "2030-01-01", rule="agreement-ended")
     refused(region, ADMIN, "agreement", "end", AGREEMENT, "--date", "2026-12-30", rule="agreement-ended")
+    assert verify_replays(region, tmp_path) == 2

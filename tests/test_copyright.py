@@ -11,7 +11,19 @@ import jsonschema
 import pytest
 
 from conftest import TODAY, git, run_cli, snapshot
-from test_program_lifecycle import ADMIN, DESIGNER, MEDICAL, PUBLISHER, act, edit, head_trailers, load, ok, refused
+from test_program_lifecycle import (
+    ADMIN,
+    DESIGNER,
+    MEDICAL,
+    PUBLISHER,
+    act,
+    edit,
+    head_trailers,
+    load,
+    ok,
+    refused,
+    verify_replays,
+)
 
 DEMO = "kbt-depression"
 PATH = f"catalogue/{DEMO}.yaml"
@@ -114,7 +126,7 @@ def test_bad_format_and_unknown_program(region: Path) -> None:
     assert result.code == 4 and "[unknown-program]" in result.stderr
 
 
-def test_waiver_add_closes_the_gap(region: Path) -> None:
+def test_waiver_add_closes_the_gap(region: Path, tmp_path: Path) -> None:
     with_gaps(region)
     ok(act(region, DESIGNER, "waiver", "add", DEMO, "--contributor", "Ola Ek", "--role", "illustrator",
            "--kind", "assignment", "--document", "RS 2026/0950", "--date", "2026-11-20"))
@@ -140,6 +152,7 @@ def test_waiver_add_closes_the_gap(region: Path) -> None:
     assert "nothing to do" in again.stderr
     assert snapshot(region) == before
     assert git(region, "status", "--porcelain") == ""
+    assert verify_replays(region, tmp_path) == 4
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ Statuses and who moves them (DOMAIN.md, "Lifecycles" and "Roles"):
 - ``bump`` on a published program starts the next version's entry and sets the status to
   draft; the previous version stays published (``published_entry()``), so units keep
   running it and new assignments still get it until the new version is published. A bump
-  --major of a pending, never-published version renumbers that version instead.
+  --major of a pending (draft or in-review, never published) version renumbers that version
+  instead and sets it back to draft, dropping its approvals.
 - A MAJOR is needed when the structure (``model.fingerprint.structure``) differs from the
   last published version's. ``publish`` stores the structure's fingerprint on the entry
   (``structure: sha256:…``), so the next version is compared with it; for entries
@@ -442,8 +443,8 @@ def bump(session: Session, program_id: str, *, major: bool, note: str, decision:
          reason: str | None = None) -> Act:
     """Start the next version of a published program (status → draft; the published one keeps running).
 
-    A bump --major of a draft whose version was never published renumbers that version to the
-    next major (its approvals, if any, are dropped).
+    A bump --major of a pending version (draft or in review, never published) renumbers that
+    version to the next major and sets it back to draft; its approvals are dropped.
     """
     program = get_program(session, program_id)
     actor = _publisher(session, program, "bump the version of")
@@ -458,7 +459,8 @@ def bump(session: Session, program_id: str, *, major: bool, note: str, decision:
     if program.status is ProgramStatus.PUBLISHED:
         renumber = False
         new_version = program.version.bump(major=major)
-    elif program.status is ProgramStatus.DRAFT and entry.published is None and last is not None:
+    elif program.status in (ProgramStatus.DRAFT, ProgramStatus.IN_REVIEW) and entry.published is None \
+            and last is not None:
         if not major or entry.version.major > last.version.major:
             raise Refused(f"version {program.version} of {program_id} is not published yet; change it as it is"
                           + ("" if major else ", or bump --major if its structure changed"),

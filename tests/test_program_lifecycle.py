@@ -251,7 +251,8 @@ def test_whole_lifecycle_from_draft_to_retired(region: Path, tmp_path: Path) -> 
     edit(region, PATH, add_module, DESIGNER, "Module on stress")
     ok(act(region, PUBLISHER, "program", "submit", PROGRAM))
     approve_all(region)
-    ok(act(region, PUBLISHER, "program", "publish", PROGRAM))
+    published = ok(act(region, PUBLISHER, "program", "publish", PROGRAM))
+    assert f"{U200} runs {PROGRAM} at major 1: re-activate it" in published.stderr
     report = validate(region)
     assert report["summary"]["errors"] == 0, report
     flagged = [d for d in report["diagnostics"] if d["code"] == "SOB304"]
@@ -355,6 +356,8 @@ def test_stale_approval_blocks_publish(region: Path) -> None:
         data["title"] = "KBT vid sömnbesvär"
 
     edit(region, PATH, retitle, DESIGNER, "New title during review")
+    outdated = [d for d in validate(region)["diagnostics"] if d["code"] == "SOB607"]
+    assert len(outdated) == 2 and all(d["severity"] == "warning" and d["path"] == PATH for d in outdated)
     result = refused(region, PUBLISHER, "program", "publish", PROGRAM, rule="approval")
     assert "SE2321000016-P008 (utgivare)" in result.stderr and "other content" in result.stderr
     shown = json.loads(ok(act(region, PUBLISHER, "program", "show", PROGRAM, "--format", "json")).stdout)
@@ -363,6 +366,9 @@ def test_stale_approval_blocks_publish(region: Path) -> None:
     ok(act(region, PUBLISHER, "program", "approve", PROGRAM))
     approvals = load(region, PATH)["history"][0]["approvals"]
     assert len(approvals) == 2
+    assert [d["message"] for d in validate(region)["diagnostics"] if d["code"] == "SOB607"] == [
+        f"approval by {P010} (medicinskt-ansvarig, {TODAY}) is of other content than version 1.0 holds now; "
+        "it does not count for publishing"]
 
 
 def test_validate_reports_stale_approval_and_change_without_bump(region: Path) -> None:
@@ -406,6 +412,31 @@ def test_every_illegal_transition_is_refused(region: Path) -> None:
     # a never-published draft may be retired directly
     ok(act(region, PUBLISHER, "program", "retire", PROGRAM))
     refused(region, PUBLISHER, "program", "submit", PROGRAM, rule="transition:submit")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["program", "new", "x", "--title", "X", "--kind", "therapy", "--area", "adhd", "--target-group", "A",
+         "--publishing-unit", U100],
+        ["program", "new", "Bad_Id", "--title", "X", "--kind", "support", "--area", "adhd", "--target-group", "A",
+         "--publishing-unit", U100],
+        ["program", "new", "x", "--title", "X", "--kind", "support", "--area", "adhd", "--publishing-unit", U100],
+        ["program", "approve", "kbt-depression", "--role", "behandlare"],
+        ["program", "show", "kbt-depression", "--format", "yaml"],
+    ],
+)
+def test_usage_errors(region: Path, args: list[str]) -> None:
+    before = snapshot(region)
+    result = act(region, DESIGNER, *args)
+    assert result.code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(region) == before
+
+
+def test_show_unknown_program_is_refused(region: Path) -> None:
+    result = act(region, DESIGNER, "program", "show", "finns-inte")
+    assert result.code == 4 and "[unknown-program]" in result.stderr
 
 
 @pytest.mark.parametrize("args", [["--minor", "--major"], []])

@@ -257,6 +257,17 @@ def approvals(ctx: Context) -> Iterator[Diagnostic]:
                             path,
                             ("history", index, "approvals", a, "fingerprint"),
                         )
+        elif program.status is ProgramStatus.IN_REVIEW or program.status is ProgramStatus.DRAFT:
+            for a, approval in enumerate(entry.approvals):
+                if approval.fingerprint != current:
+                    yield diagnostic(
+                        "SOB607",
+                        f"approval by {approval.by} ({approval.role}, {approval.at}) is of other content than "
+                        f"version {program.version} holds now; it does not count for publishing",
+                        path,
+                        ("history", index, "approvals", a, "fingerprint"),
+                        hint=f"sobctl program approve {program_id}",
+                    )
         yield from _structure_findings(program, index, entry)
 
 

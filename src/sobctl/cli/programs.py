@@ -8,7 +8,7 @@ import typer
 
 from sobctl.cli.acts import DecisionOption, DryRunOption, ReasonOption, SignOption, run_act
 from sobctl.cli.app import app
-from sobctl.cli.common import AsOfOption, RepoOption, find_repo, out, parse_date
+from sobctl.cli.common import AsOfOption, RepoOption, err, find_repo, out, parse_date
 
 program_app = typer.Typer(
     help="Programs through their lifecycle: draft → in-review → published → deprecated → retired, "
@@ -90,12 +90,36 @@ def _transition(name: str, doc: str) -> None:
 
 
 _transition("submit", "Send the draft PROGRAM for review: draft → in-review (utgivare at the publishing unit).")
-_transition("publish", """Publish PROGRAM's current version: in-review → published (utgivare).
 
-Needs approvals of exactly the current content (utgivare; for a treatment program also
-medicinskt-ansvarig or verksamhetschef), complete copyright records, the producer agreement
-in force, a risk analysis, and a MAJOR version when the structure changed. Units running
-an older major are then reported (SOB304) until sobctl assign re-activates them.""")
+
+@program_app.command("publish")
+def program_publish(
+    program: ProgramArg,
+    reason: ReasonOption = None,
+    decision: DecisionOption = None,
+    dry_run: DryRunOption = False,
+    sign: SignOption = False,
+    repo: RepoOption = None,
+    as_of: AsOfOption = None,
+) -> None:
+    """Publish PROGRAM's current version: in-review → published (utgivare).
+
+    Needs approvals of exactly the current content (utgivare; for a treatment program also
+    medicinskt-ansvarig or verksamhetschef), complete copyright records, the producer agreement
+    in force, a risk analysis, and a MAJOR version when the structure changed. Units running
+    an older major are then reported (SOB304) until sobctl assign re-activates them.
+    """
+    from sobctl.ops.programs import publish, units_behind
+    from sobctl.ops.session import open_session
+
+    run_act(repo, as_of, lambda s: publish(s, program, decision=decision, reason=reason), dry_run=dry_run, sign=sign)
+    if dry_run:
+        return
+    with open_session(find_repo(repo), parse_date(as_of), lock=False) as session:
+        behind = units_behind(session, program)
+    for unit_id, major in behind:
+        err(f"{unit_id} runs {program} at major {major}: re-activate it with "
+            f"sobctl assign {program} {unit_id} --approved-by PERSON")
 _transition("deprecate", "Deprecate PROGRAM: published → deprecated. Units keep it; no new unit gets it (utgivare).")
 _transition("retire", """Retire PROGRAM: deprecated → retired (utgivare).
 

@@ -407,6 +407,16 @@ def _replay_deprecate(session: Session, t: Trailers, reason: str | None) -> Act:
     return deprecate(session, t["Sob-Program"], decision=t.get("Sob-Decision"), reason=reason)
 
 
+def units_behind(session: Session, program_id: str) -> list[tuple[str, int]]:
+    """Units running an older major than the published one: (unit, major), to re-activate."""
+    program = get_program(session, program_id)
+    published = program.published_entry()
+    if published is None:
+        return []
+    return sorted((unit_id, a.major) for unit_id, unit in session.workspace.units.items()
+                  for a in unit.programs if a.program == program_id and a.major < published.version.major)
+
+
 def running_units(session: Session, program_id: str) -> list[str]:
     return sorted(unit_id for unit_id, unit in session.workspace.units.items()
                   if any(a.program == program_id for a in unit.programs))

@@ -160,6 +160,7 @@ def test_new_draft_is_a_commit_with_trailers(region: Path) -> None:
     trailers = head_trailers(region)
     assert trailers["Sob-Action"] == "program-new"
     assert trailers["Sob-Actor"] == "SE2321000016-P006"
+    assert trailers["Sob-Role"] == "designer"
     assert trailers["Sob-Program"] == PROGRAM
     assert trailers["Sob-Version"] == "1.0"
     assert trailers["Sob-Decision"] == "RS 2026/1001"

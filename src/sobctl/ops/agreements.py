@@ -29,7 +29,8 @@ def _agreement(session: Session, agreement_id: str) -> Agreement:
 
 def _trailers(action: str, actor: Person, session: Session, agreement_id: str,
               *extra: tuple[str, str]) -> list[tuple[str, str]]:
-    return [("Sob-Action", action), ("Sob-Actor", actor.hsa_id), ("Sob-Agreement", agreement_id), *extra,
+    return [("Sob-Action", action), ("Sob-Actor", actor.hsa_id), ("Sob-Role", str(Role.VARDGIVARADMINISTRATOR)),
+            ("Sob-Agreement", agreement_id), *extra,
             ("Sob-Date", session.today.isoformat())]
 
 

@@ -30,8 +30,9 @@ def waiver_add(session: Session, program_id: str, *, contributor: str, role: str
     program = get_program(session, program_id)
     ws = session.workspace
     actor = session.require_actor()
-    if not any(ws.holds(actor.hsa_id, r, program.publishing_unit, session.today)
-               for r in (Role.DESIGNER, Role.UTGIVARE)):
+    acting_as = next((r for r in (Role.DESIGNER, Role.UTGIVARE)
+                      if ws.holds(actor.hsa_id, r, program.publishing_unit, session.today)), None)
+    if acting_as is None:
         raise Refused(f"{actor.name} ({actor.hsa_id}) may not record copyright of {program_id}: the role designer "
                       f"or utgivare on {program.publishing_unit} is missing", rule="role:designer")
     if program.status is ProgramStatus.RETIRED:
@@ -49,7 +50,8 @@ def waiver_add(session: Session, program_id: str, *, contributor: str, role: str
         raise UsageError(f"--date {date} is in the future; record a document once it is signed")
     index = next((i for i, c in enumerate(program.contributors) if c.name == contributor and c.role == role), None)
     record: dict[str, Any] = {"kind": str(kind_value), "document": document, "date": date, "expires": expires}
-    trailers = [("Sob-Action", "waiver-add"), ("Sob-Actor", actor.hsa_id), ("Sob-Program", program_id),
+    trailers = [("Sob-Action", "waiver-add"), ("Sob-Actor", actor.hsa_id), ("Sob-Role", str(acting_as)),
+                ("Sob-Program", program_id),
                 ("Sob-Contributor", contributor), ("Sob-Contributor-Role", role), ("Sob-Kind", str(kind_value)),
                 ("Sob-Document", document), ("Sob-Record-Date", date.isoformat()),
                 ("Sob-Expires", expires.isoformat() if expires else ""), ("Sob-Date", session.today.isoformat())]

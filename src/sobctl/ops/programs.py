@@ -85,9 +85,21 @@ def _current_index(program: Program) -> int:
 
 def _trailers(action: str, actor: Person, session: Session, program: str, version: object,
               *extra: tuple[str, str], decision: str | None = None) -> list[tuple[str, str]]:
-    return [("Sob-Action", action), ("Sob-Actor", actor.hsa_id), ("Sob-Program", program),
-            ("Sob-Version", str(version)), *extra, ("Sob-Date", session.today.isoformat()),
-            ("Sob-Decision", decision or "")]
+    role = ROLE_OF_ACTION.get(action)
+    return [("Sob-Action", action), ("Sob-Actor", actor.hsa_id), *((("Sob-Role", str(role)),) if role else ()),
+            ("Sob-Program", program), ("Sob-Version", str(version)), *extra,
+            ("Sob-Date", session.today.isoformat()), ("Sob-Decision", decision or "")]
+
+
+#: The role each act is done in (approve names its own: utgivare or the medical role).
+ROLE_OF_ACTION = {
+    "program-new": Role.DESIGNER,
+    "program-submit": Role.UTGIVARE,
+    "program-publish": Role.UTGIVARE,
+    "program-deprecate": Role.UTGIVARE,
+    "program-retire": Role.UTGIVARE,
+    "program-bump": Role.UTGIVARE,
+}
 
 
 def _publisher(session: Session, program: Program, action: str) -> Person:

@@ -462,3 +462,19 @@ def test_bump_changes_only_the_lines_it_must(region: Path) -> None:
         "+    date: 2026-11-23",
         "+    note: Språkgranskning",
     ]
+
+
+def test_dry_run_shows_the_change_and_writes_nothing(region: Path) -> None:
+    before = snapshot(region)
+    result = ok(act(region, PUBLISHER, "program", "bump", "kbt-depression", "--major", "--note", "Ny struktur",
+                    "--dry-run"))
+    assert '+version: "2.0"' in result.stdout
+    assert "Sob-Action: program-bump" in result.stdout and "Sob-Bump: major" in result.stdout
+    assert snapshot(region) == before
+
+
+def test_a_broken_program_file_is_named(region: Path) -> None:
+    (region / "catalogue" / "trasig.yaml").write_text("id: trasig\ntitle: [unclosed\n", encoding="utf-8")
+    git(region, "add", "-A")
+    git(region, "commit", "-q", "-m", "Broken file")
+    refused(region, PUBLISHER, "program", "submit", "trasig", rule="invalid-file", text="catalogue/trasig.yaml")

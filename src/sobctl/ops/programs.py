@@ -63,6 +63,10 @@ def quoted(value: object) -> Any:
 def get_program(session: Session, program_id: str) -> Program:
     program = session.workspace.programs.get(program_id)
     if program is None:
+        path = path_of("program", program_id) if "/" not in program_id and program_id else None
+        if path is not None and (session.root / path).is_file():
+            raise Refused(f"{path} could not be read as a program", rule="invalid-file",
+                          hint="sobctl validate shows what is wrong with it")
         raise Refused(f"no program {program_id} in catalogue/", rule="unknown-program",
                       hint="the file name in catalogue/ is the program id")
     return program

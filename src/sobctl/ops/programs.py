@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sobctl.errors import Refused
+from sobctl.errors import Refused, UsageError
 from sobctl.model.entities import (
     APPROVER_ROLES,
     Area,
     Person,
+    Policy,
     ProducerKind,
     Program,
     ProgramKind,
@@ -140,8 +141,6 @@ def new_program(session: Session, program_id: str, *, title: str, kind: str, are
         if producer_agreement is not None:
             producer_agreement = parse_agreement_id(producer_agreement)
     except ValueError as exc:
-        from sobctl.errors import UsageError
-
         raise UsageError(str(exc).removeprefix("Value error, ")) from None
     unit = ws.units.get(publishing_unit)
     if unit is None:
@@ -238,12 +237,8 @@ def approve(session: Session, program_id: str, *, role: str | None = None, decis
         try:
             wanted = Role(role)
         except ValueError:
-            from sobctl.errors import UsageError
-
             raise UsageError(f"--role: '{role}' is not utgivare, medicinskt-ansvarig or verksamhetschef") from None
         if wanted not in (Role.UTGIVARE, *APPROVER_ROLES):
-            from sobctl.errors import UsageError
-
             raise UsageError(f"--role: programs are approved as utgivare, medicinskt-ansvarig or "
                              f"verksamhetschef, not {wanted}")
         if wanted not in held:
@@ -362,7 +357,7 @@ def publish(session: Session, program_id: str, *, decision: str | None = None,
     if problem is not None:
         raise Refused(f"version {program.version} of {program_id} must be a MAJOR: {problem}",
                       rule="major-version", hint=f"sobctl program bump {program_id} --major --note …")
-    gaps = [d for d in copyright_findings(ws, program, session.today, ws.config.policy if ws.config else _policy(),
+    gaps = [d for d in copyright_findings(ws, program, session.today, ws.config.policy if ws.config else Policy(),
                                           every_status=True) if d.severity is Severity.ERROR]
     if gaps:
         raise Refused(f"publish needs complete copyright records: {'; '.join(d.message for d in gaps)}",
@@ -394,12 +389,6 @@ def publish(session: Session, program_id: str, *, decision: str | None = None,
                          ("Sob-Fingerprint", current), decision=decision)
     change = edit_file(session.root, path_of("program", program_id), mutate)
     return Act("program-publish", f"publish {program_id} {program.version}", trailers, [change], reason)
-
-
-def _policy() -> Any:
-    from sobctl.model.entities import Policy
-
-    return Policy()
 
 
 @replayer("program-publish")
@@ -478,8 +467,6 @@ def bump(session: Session, program_id: str, *, major: bool, note: str, decision:
     entry = program.history[index]
     note = one_line(note, 2000)
     if not note:
-        from sobctl.errors import UsageError
-
         raise UsageError("--note: say what the new version changes")
     last = program.published_entry()
     if program.status is ProgramStatus.PUBLISHED:

@@ -1,4 +1,5 @@
-"""What a published program needs: copyright, licences, risk analysis, a publisher, approvals."""
+"""What a published program needs: copyright, licences, risk analysis, a publisher, approvals
+bound to the exact content published, and versions that follow the MAJOR/MINOR rule."""
 
 from __future__ import annotations
 
@@ -9,9 +10,18 @@ from itertools import pairwise
 
 from sobctl.checks import Context, rule
 from sobctl.model.diagnostic import Diagnostic
-from sobctl.model.entities import APPROVER_ROLES, ProgramKind, ProgramStatus, Role
-from sobctl.model.fingerprint import fingerprint
-from sobctl.repo.workspace import diagnostic, path_of
+from sobctl.model.entities import (
+    APPROVER_ROLES,
+    CopyrightRecord,
+    Policy,
+    Program,
+    ProgramKind,
+    ProgramStatus,
+    Role,
+    VersionEntry,
+)
+from sobctl.model.fingerprint import fingerprint, structure_fingerprint
+from sobctl.repo.workspace import Workspace, diagnostic, path_of
 
 LIVE = (ProgramStatus.PUBLISHED, ProgramStatus.DEPRECATED)
 
@@ -32,65 +42,110 @@ def _licensing() -> object:
     return get_spdx_licensing()
 
 
-@rule
-def copyright_and_assets(ctx: Context) -> Iterator[Diagnostic]:
-    ws = ctx.workspace
-    window = dt.timedelta(days=ctx.policy.copyright_warning_days)
-    for program_id, program in ws.programs.items():
-        path = path_of("program", program_id)
-        live = program.status in LIVE
-        for c, contributor in enumerate(program.contributors):
-            in_force = [
-                r for r in contributor.records if r.date <= ctx.today and (r.expires is None or r.expires >= ctx.today)
-            ]
-            if live and not in_force:
-                expired = any(r.expires is not None and r.expires < ctx.today for r in contributor.records)
+def record_in_force(record: CopyrightRecord, on: dt.date) -> bool:
+    return record.date <= on and (record.expires is None or record.expires >= on)
+
+
+def copyright_findings(
+    ws: Workspace, program: Program, today: dt.date, policy: Policy, *, every_status: bool = False
+) -> Iterator[Diagnostic]:
+    """Copyright and licence findings of one program.
+
+    Validate (``every_status=False``) holds only published and deprecated programs to the
+    contributor and agreement rules; ``sobctl waiver check`` and ``program publish``
+    (``every_status=True``) hold every program to them, so gaps show before publishing.
+    """
+    program_id = program.id
+    path = path_of("program", program_id)
+    strict = every_status or program.status in LIVE
+    window = dt.timedelta(days=policy.copyright_warning_days)
+    for c, contributor in enumerate(program.contributors):
+        in_force = [r for r in contributor.records if record_in_force(r, today)]
+        if strict and not in_force:
+            expired = [r for r in contributor.records if r.expires is not None and r.expires < today]
+            future = [r for r in contributor.records if r.date > today]
+            if expired:
+                last = max(expired, key=lambda r: r.expires or r.date)
+                what = f"only expired copyright records (last {last.document}, expired {last.expires})"
+                where: tuple[str | int, ...] = (
+                    "contributors", c, "records", contributor.records.index(last), "expires")
+            elif future:
+                what = f"no copyright record in force (the earliest is dated {min(r.date for r in future)})"
+                where = ("contributors", c, "records")
+            else:
+                what = "no copyright record"
+                where = ("contributors", c, "name")
+            yield diagnostic(
+                "SOB501",
+                f"contributor '{contributor.name}' ({contributor.role}) has {what}",
+                path,
+                where,
+                hint=f"sobctl waiver add {program_id} --contributor '{contributor.name}' --role {contributor.role} "
+                "--kind waiver --document REF --date DATE",
+            )
+        for r, record in enumerate(contributor.records):
+            if (
+                record.expires is not None
+                and record_in_force(record, today)
+                and record.expires <= today + window
+                and not any(o.expires is None or o.expires > record.expires for o in in_force if o is not record)
+            ):
                 yield diagnostic(
-                    "SOB501",
-                    f"contributor '{contributor.name}' ({contributor.role}) has "
-                    f"{'only expired' if expired else 'no'} copyright records",
+                    "SOB502",
+                    f"copyright record {record.document} of '{contributor.name}' expires {record.expires} "
+                    f"(in {(record.expires - today).days} days)",
                     path,
-                    ("contributors", c, "records" if contributor.records else "name"),
-                    hint=f"sobctl waiver add {program_id} --contributor '{contributor.name}' …",
+                    ("contributors", c, "records", r, "expires"),
+                    hint=f"sobctl waiver add {program_id} --contributor '{contributor.name}' … with a new record",
                 )
-            for r, record in enumerate(contributor.records):
-                if (
-                    record.expires is not None
-                    and ctx.today <= record.expires <= ctx.today + window
-                    and not any(o.expires is None or o.expires > record.expires for o in in_force if o is not record)
-                ):
-                    yield diagnostic(
-                        "SOB502",
-                        f"copyright record {record.document} of '{contributor.name}' expires {record.expires}",
-                        path,
-                        ("contributors", c, "records", r, "expires"),
-                    )
-        for a, asset in enumerate(program.assets):
-            pointer = ("assets", a)
-            if asset.licence is not None:
-                problem = licence_problem(asset.licence)
-                if problem is not None:
-                    yield diagnostic(
-                        "SOB503",
-                        f"asset '{asset.name}': licence '{asset.licence}' is not a valid SPDX expression ({problem})",
-                        path,
-                        (*pointer, "licence"),
-                    )
-                continue
-            agreement = ws.agreements.get(asset.agreement or "")
-            if asset.agreement is None:
-                yield diagnostic(
-                    "SOB503", f"asset '{asset.name}' has neither a licence nor an agreement", path, (*pointer, "name")
-                )
-            elif live and agreement is not None and not agreement.in_force(ctx.today):
+    for a, asset in enumerate(program.assets):
+        pointer = ("assets", a)
+        if asset.licence is not None:
+            problem = licence_problem(asset.licence)
+            if problem is not None:
                 yield diagnostic(
                     "SOB503",
-                    f"asset '{asset.name}': agreement '{agreement.id}' is not in force",
+                    f"asset '{asset.name}': licence '{asset.licence}' is not a valid SPDX expression ({problem})",
+                    path,
+                    (*pointer, "licence"),
+                    hint="use an identifier or expression from the SPDX list, e.g. CC-BY-4.0 "
+                    "(https://spdx.org/licenses/); for other terms record the agreement instead (agreement: ID)",
+                )
+            continue
+        if asset.agreement is None:
+            yield diagnostic(
+                "SOB503", f"asset '{asset.name}' has neither a licence nor an agreement", path, (*pointer, "name")
+            )
+            continue
+        agreement = ws.agreements.get(asset.agreement)
+        if agreement is None:
+            if every_status:  # validate reports unknown agreements as SOB106 already
+                yield diagnostic(
+                    "SOB503",
+                    f"asset '{asset.name}': agreement '{asset.agreement}' is not in agreements/",
                     path,
                     (*pointer, "agreement"),
                 )
-        if not live:
+        elif strict and not agreement.in_force(today):
+            yield diagnostic(
+                "SOB503",
+                f"asset '{asset.name}': agreement '{agreement.id}' is not in force on {today}",
+                path,
+                (*pointer, "agreement"),
+                hint=f"sobctl agreement renew {agreement.id} --valid-to DATE",
+            )
+
+
+@rule
+def copyright_and_assets(ctx: Context) -> Iterator[Diagnostic]:
+    ws = ctx.workspace
+    for program_id, program in ws.programs.items():
+        if program.status is ProgramStatus.RETIRED:
             continue
+        yield from copyright_findings(ws, program, ctx.today, ctx.policy)
+        if program.status not in LIVE:
+            continue
+        path = path_of("program", program_id)
         if program.risk_analysis is None:
             yield diagnostic(
                 "SOB504",
@@ -109,6 +164,53 @@ def copyright_and_assets(ctx: Context) -> Iterator[Diagnostic]:
             )
 
 
+def last_published_before(program: Program, index: int) -> tuple[int, VersionEntry] | None:
+    """The newest published entry before ``history[index]``, with its index."""
+    for i in range(index - 1, -1, -1):
+        if program.history[i].published is not None:
+            return i, program.history[i]
+    return None
+
+
+def _published_entry_findings(program: Program, h: int, entry: VersionEntry) -> Iterator[Diagnostic]:
+    path = path_of("program", program.id)
+    if not entry.approvals:
+        yield diagnostic(
+            "SOB604",
+            f"version {entry.version} was published without an approval",
+            path,
+            ("history", h, "published"),
+            hint=f"sobctl program approve {program.id}",
+        )
+        return
+    if not any(a.role is Role.UTGIVARE for a in entry.approvals):
+        yield diagnostic(
+            "SOB604",
+            f"version {entry.version} was published without an approval by utgivare",
+            path,
+            ("history", h, "approvals"),
+        )
+    if program.kind is ProgramKind.TREATMENT and not any(a.role in APPROVER_ROLES for a in entry.approvals):
+        yield diagnostic(
+            "SOB605",
+            f"treatment program version {entry.version} needs an approval by medicinskt-ansvarig or verksamhetschef",
+            path,
+            ("history", h, "approvals"),
+        )
+    if entry.fingerprint is None:
+        return
+    for a, approval in enumerate(entry.approvals):
+        if approval.fingerprint != entry.fingerprint:
+            yield diagnostic(
+                "SOB601",
+                f"approval by {approval.by} ({approval.role}, {approval.at}) is of other content than "
+                f"version {entry.version} published ({approval.fingerprint[:15]}… ≠ {entry.fingerprint[:15]}…)",
+                path,
+                ("history", h, "approvals", a, "fingerprint"),
+                hint="the version must be approved again and republished as a new version",
+            )
+
+
 @rule
 def approvals(ctx: Context) -> Iterator[Diagnostic]:
     for program_id, program in ctx.workspace.programs.items():
@@ -116,23 +218,28 @@ def approvals(ctx: Context) -> Iterator[Diagnostic]:
         versions = [entry.version for entry in program.history]
         if any(later <= earlier for earlier, later in pairwise(versions)):
             yield diagnostic("SOB603", "the version history must go strictly upwards", path, ("history",))
+        for h, entry in enumerate(program.history):
+            if entry.published is not None:
+                yield from _published_entry_findings(program, h, entry)
         index = next((i for i, e in enumerate(program.history) if e.version == program.version), None)
         if index is None:
             if program.status is not ProgramStatus.DRAFT or program.history:
                 yield diagnostic("SOB603", f"version {program.version} has no entry in history", path, ("version",))
             continue
         entry = program.history[index]
+        if program.status is ProgramStatus.RETIRED:
+            continue
         current = fingerprint(program)
-        if program.status in LIVE:
-            if not entry.approvals or entry.published is None:
-                yield diagnostic(
-                    "SOB604",
-                    f"version {program.version} is published without an approval",
-                    path,
-                    ("history", index),
-                    hint=f"sobctl program approve {program_id}",
-                )
-            elif entry.fingerprint is not None and entry.fingerprint != current:
+        if program.status in LIVE and entry.published is None:
+            yield diagnostic(
+                "SOB604",
+                f"the program is {program.status} but version {program.version} was never published",
+                path,
+                ("status",),
+                hint=f"sobctl program publish {program_id}",
+            )
+        if entry.published is not None:
+            if entry.fingerprint is not None and entry.fingerprint != current:
                 yield diagnostic(
                     "SOB602",
                     f"the content changed after version {program.version} was published; bump the version",
@@ -140,24 +247,47 @@ def approvals(ctx: Context) -> Iterator[Diagnostic]:
                     ("content",),
                     hint=f"sobctl program bump {program_id} --minor|--major --note …",
                 )
-            if (
-                program.kind is ProgramKind.TREATMENT
-                and entry.approvals
-                and not any(a.role in APPROVER_ROLES for a in entry.approvals)
-            ):
-                yield diagnostic(
-                    "SOB605",
-                    "a treatment program needs an approval by medicinskt-ansvarig",
-                    path,
-                    ("history", index, "approvals"),
-                )
-        bound = entry.fingerprint if entry.fingerprint is not None else current
-        for a, approval in enumerate(entry.approvals):
-            if approval.fingerprint != bound:
-                yield diagnostic(
-                    "SOB601",
-                    f"approval by {approval.by} is of other content than "
-                    f"{'was published' if entry.fingerprint else 'the program holds now'}",
-                    path,
-                    ("history", index, "approvals", a, "fingerprint"),
-                )
+            elif entry.fingerprint is None:
+                # Published before fingerprints were recorded on the entry: its approvals are the binding.
+                for a, approval in enumerate(entry.approvals):
+                    if approval.fingerprint != current:
+                        yield diagnostic(
+                            "SOB601",
+                            f"approval by {approval.by} is of other content than the program holds now",
+                            path,
+                            ("history", index, "approvals", a, "fingerprint"),
+                        )
+        elif program.status is ProgramStatus.IN_REVIEW or program.status is ProgramStatus.DRAFT:
+            for a, approval in enumerate(entry.approvals):
+                if approval.fingerprint != current:
+                    yield diagnostic(
+                        "SOB607",
+                        f"approval by {approval.by} ({approval.role}, {approval.at}) is of other content than "
+                        f"version {program.version} holds now; it does not count for publishing",
+                        path,
+                        ("history", index, "approvals", a, "fingerprint"),
+                        hint=f"sobctl program approve {program_id}",
+                    )
+        yield from _structure_findings(program, index, entry)
+
+
+def _structure_findings(program: Program, index: int, entry: VersionEntry) -> Iterator[Diagnostic]:
+    """A version with the major of the version published before it must keep that structure."""
+    previous = last_published_before(program, index)
+    if previous is None:
+        return
+    _, before = previous
+    if before.structure is None or before.version.major != entry.version.major:
+        return
+    now = entry.structure if entry.published is not None and entry.structure else structure_fingerprint(program)
+    if entry.published is not None and entry.structure is None:
+        return
+    if now != before.structure:
+        yield diagnostic(
+            "SOB606",
+            f"version {entry.version} changes the structure published in {before.version} "
+            "(modules, sections, steps, kind or area); that needs a MAJOR version",
+            path_of("program", program.id),
+            ("version",) if entry.version == program.version else ("history", index, "version"),
+            hint=f"sobctl program bump {program.id} --major --note …",
+        )

@@ -80,6 +80,8 @@ _RULES = [
     RuleInfo("SOB603", "version-history", E, "The version is missing from the history or the history goes backwards."),
     RuleInfo("SOB604", "unapproved-version", E, "A published program whose current version has no approval."),
     RuleInfo("SOB605", "treatment-unapproved", E, "Treatment program published without medical approval."),
+    RuleInfo("SOB606", "minor-changes-structure", E, "A MINOR version changes the structure: it must be a MAJOR."),
+    RuleInfo("SOB607", "approval-outdated", W, "An approval of a version under review is of other content than now."),
 ]
 
 RULES: dict[str, RuleInfo] = {rule.code: rule for rule in _RULES}

@@ -202,6 +202,9 @@ class VersionEntry(Strict):
     approvals: list[Approval] = Field(default_factory=list)
     published: dt.date | None = None
     fingerprint: Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")] | None = None
+    #: Fingerprint of the structure (modules, sections, steps, kind, area) that was published,
+    #: so the next version can be checked for a MAJOR change without the old content.
+    structure: Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$")] | None = None
 
 
 class CopyrightRecord(Strict):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,28 @@ def _yaml_for(text: str) -> tuple[Any, Any]:
     yaml.width = 4096
     indent = indent or 2
     offset = block_seq_indent if block_seq_indent is not None else 0
-    yaml.indent(mapping=indent, sequence=max(indent, offset + 2), offset=offset)
+    # ruamel guesses one indent from the first nested block, often a sequence ("  - x" → 4);
+    # nested mappings keep their own (the house style is 2), or an edit re-indents them all.
+    yaml.indent(mapping=_mapping_indent(text) or indent, sequence=max(indent, offset + 2), offset=offset)
     return yaml, yaml.load(text)
+
+
+_KEY_ONLY_RE = re.compile(r"^( *)[^\s#-][^#]*:\s*$")
+
+
+def _mapping_indent(text: str) -> int | None:
+    """The indent of the first mapping nested directly in a mapping (None when there is none)."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    for line, following in pairwise(lines):
+        match = _KEY_ONLY_RE.match(line)
+        if match is None:
+            continue
+        inner = len(following) - len(following.lstrip(" "))
+        if following.lstrip().startswith("- ") or following.strip() == "-":
+            continue
+        if inner > len(match.group(1)):
+            return inner - len(match.group(1))
+    return None
 
 
 def dump(yaml: Any, data: Any) -> bytes:

@@ -99,6 +99,14 @@ def show_file(root: Path, revision: str, path: str) -> bytes | None:
     return process.stdout if process.returncode == 0 else None
 
 
+def commits_touching(root: Path, path: str, limit: int = 200) -> list[str]:
+    """The newest ``limit`` commits (newest first) that changed ``path``; empty without commits."""
+    if head(root) is None:
+        return []
+    process = run(root, "log", f"--max-count={limit}", "--format=%H", "--", path, check=False)
+    return process.stdout.split() if process.returncode == 0 else []
+
+
 def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool) -> str:
     """Commit exactly ``paths`` (as they are in the work tree) on top of HEAD.
 

@@ -58,10 +58,14 @@ def with_gaps(root: Path) -> None:
            "--valid-to", "2026-12-31"))
 
 
-def test_demo_is_complete(region: Path) -> None:
+def test_demo_has_no_copyright_errors_and_drafts_only_warn(region: Path) -> None:
     result = check(region)
     assert result.code == 0, result.stdout
-    assert result.stdout == "0 errors, 0 warnings in 1 file\n"
+    assert result.stdout.splitlines()[-1].startswith("0 errors, ")
+    drafts = [line for line in result.stdout.splitlines() if "warning[SOB501]" in line]
+    # the demo's draft program still lacks a record: work to do before publishing, not a breach
+    assert drafts and all("needed before" in line for line in drafts)
+    assert run_cli("waiver", "check", "--repo", str(region), "--as-of", TODAY, "--strict").code == 1
 
 
 def test_gaps_and_expired_records_fail_with_locations(region: Path) -> None:
@@ -100,7 +104,7 @@ def test_gaps_and_expired_records_fail_with_locations(region: Path) -> None:
 @pytest.mark.parametrize("output_format", ["json", "github", "sarif", "junit"])
 def test_formats(region: Path, output_format: str) -> None:
     with_gaps(region)
-    result = check(region, "--format", output_format)
+    result = check(region, DEMO, "--format", output_format)
     assert result.code == 1
     if output_format == "json":
         report = json.loads(result.stdout)

@@ -8,6 +8,7 @@ import io
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,11 +131,18 @@ def test_usage_bad_format_and_no_repo(region: Path, tmp_path: Path) -> None:
     assert nowhere.code == 4 and nowhere.stderr.startswith("sobctl: nekad [repository]:")
 
 
+def agreement_end(agreement: dict[str, Any]) -> dt.date | None:
+    """The earlier of expiry and an early end: the last day the agreement held."""
+    ends = [d if isinstance(d, dt.date) else dt.date.fromisoformat(d)
+            for d in (agreement.get("valid_to"), agreement.get("ended")) if d is not None]
+    return min(ends) if ends else None
+
+
 def revision_expectations(root: Path, year: int) -> dict[str, object]:
     agreements = read_all(root, "agreements")
     chosen = {
         aid: a for aid, a in agreements.items()
-        if a["kind"] in ("content-provider", "inter-regional") and in_year(a["valid_from"], a.get("valid_to"), year)
+        if a["kind"] in ("content-provider", "inter-regional") and in_year(a["valid_from"], agreement_end(a), year)
     }
     return {"ids": set(chosen), "orgs": {a["counterparty"]["org_number"] for a in chosen.values()}}
 
@@ -145,7 +153,8 @@ def test_revision_json_lists_providers_reviews_and_signer(rich_region: Path) -> 
     data = json.loads(result.stdout)
     want = revision_expectations(rich_region, 2026)
     got_ids = {a["agreement_id"] for p in data["providers"] for a in p["agreements"]}
-    assert got_ids == want["ids"] == {"innehall-kbtforlaget", "region-norr-delning"}
+    assert got_ids == want["ids"]
+    assert {"innehall-kbtforlaget", "region-norr-delning"} <= got_ids
     assert {p["org_number"].replace("-", "") for p in data["providers"]} == {
         o.replace("-", "") for o in want["orgs"]}  # type: ignore[attr-defined]
     kbt = next(a for p in data["providers"] for a in p["agreements"] if a["agreement_id"] == "innehall-kbtforlaget")
@@ -153,9 +162,13 @@ def test_revision_json_lists_providers_reviews_and_signer(rich_region: Path) -> 
     norr = next(a for p in data["providers"] for a in p["agreements"] if a["agreement_id"] == "region-norr-delning")
     assert norr["areas"] == ["self-harm"] and [c["program_id"] for c in norr["programs"]] == ["sjalvskada-unga"]
     # ends 2027-01-31: within 90 days after the year's end
-    assert [a["agreement_id"] for a in data["expiring"]] == ["innehall-kbtforlaget"]
-    assert [r["agreement_id"] for r in data["reviews_done"]] == ["innehall-kbtforlaget"]
-    assert [r["agreement_id"] for r in data["reviews_overdue"]] == ["region-norr-delning"]
+    # (the demo region's own agreements may appear too: only this test's are pinned)
+    expiring = [a["agreement_id"] for a in data["expiring"]]
+    assert "innehall-kbtforlaget" in expiring and "region-norr-delning" not in expiring
+    done = [r["agreement_id"] for r in data["reviews_done"]]
+    assert "innehall-kbtforlaget" in done and "region-norr-delning" not in done
+    overdue = [r["agreement_id"] for r in data["reviews_overdue"]]
+    assert "region-norr-delning" in overdue and "innehall-kbtforlaget" not in overdue
     roles = read_all(rich_region, "roles")
     contacts = [pid for pid, p in roles.items() if any(g["role"] == "kontaktperson" for g in p.get("grants", []))]
     assert [s["hsa_id"] for s in data["signers"]] == contacts

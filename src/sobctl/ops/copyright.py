@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sobctl.errors import Refused, UsageError
-from sobctl.model.diagnostic import Diagnostic, Summary
+from sobctl.model.diagnostic import Diagnostic, Severity, Summary
 from sobctl.model.entities import CopyrightKind, ProgramStatus, Role
 from sobctl.ops.edit import edit_file, to_commented
 from sobctl.ops.programs import get_program
@@ -91,8 +91,9 @@ def _replay_waiver_add(session: Session, t: Trailers, reason: str | None) -> Act
 def waiver_check(root: Path, today: dt.date, program_id: str | None = None) -> tuple[list[Diagnostic], Summary]:
     """Copyright findings of one program, or of every program that is not retired, located and sorted.
 
-    Unlike ``validate`` (which holds only published programs to them), every program
-    checked here needs its records now: gaps show before anyone tries to publish.
+    Unlike ``validate`` (which holds only published programs to them), every program is
+    checked here so gaps show before anyone tries to publish: as errors for published and
+    deprecated programs, as warnings for drafts and programs in review.
     """
     from sobctl.checks.publishing import copyright_findings
     from sobctl.model.entities import Policy
@@ -108,7 +109,14 @@ def waiver_check(root: Path, today: dt.date, program_id: str | None = None) -> t
         programs = [p for _, p in sorted(ws.programs.items()) if p.status is not ProgramStatus.RETIRED]
     found: list[Diagnostic] = []
     for program in programs:
-        found.extend(copyright_findings(ws, program, today, policy, every_status=True))
+        findings = list(copyright_findings(ws, program, today, policy, every_status=True))
+        if program.status not in (ProgramStatus.PUBLISHED, ProgramStatus.DEPRECATED):
+            # Not yet published: a gap is work to do before publishing, not a breach.
+            for finding in findings:
+                if finding.severity is Severity.ERROR:
+                    finding.severity = Severity.WARNING
+                    finding.message += f" (needed before {program.id} is published)"
+        found.extend(findings)
     resolve_locations(root, found)
     found.sort(key=Diagnostic.sort_key)
     return found, Summary.of(found, len(programs))

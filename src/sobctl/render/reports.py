@@ -158,7 +158,7 @@ def _usage_totals(report: UsageReport) -> tuple[list[str], list[list[str]], list
 
 
 #: Above this many programs the units × programs grid is too wide to read and is left out.
-MATRIX_MAX_PROGRAMS = 12
+MATRIX_MAX_PROGRAMS = 20
 
 
 def _usage_matrix(report: UsageReport) -> tuple[list[str], list[list[str]]] | None:

@@ -83,6 +83,14 @@ def parse_agreement_id(value: object) -> str:
     return value
 
 
+def unquoted_version_message(written: str) -> str:
+    """Why an unquoted version is refused, with the quoted form to write instead."""
+    return (
+        f"version {written} must be quoted: YAML reads an unquoted version as a number "
+        f"(1.10 becomes 1.1); write \"{written}\""
+    )
+
+
 @total_ordering
 class Version:
     """A program version MAJOR.MINOR, ordered numerically (1.10 > 1.9)."""
@@ -98,10 +106,7 @@ class Version:
         if isinstance(value, Version):
             return value
         if isinstance(value, float | int) and not isinstance(value, bool):
-            raise ValueError(
-                f"version {value!r} must be quoted (YAML reads 1.10 as the number 1.1): "
-                f"write \"{value}\""
-            )
+            raise ValueError(unquoted_version_message(str(value) if isinstance(value, float) else f"{value}.0"))
         if not isinstance(value, str):
             raise ValueError("version must be a string MAJOR.MINOR such as \"2.1\"")
         match = _VERSION_RE.match(value)

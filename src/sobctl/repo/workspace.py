@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 from sobctl.model.codes import severity_of
 from sobctl.model.diagnostic import Diagnostic, Pointer
 from sobctl.model.entities import Agreement, Config, Grant, Person, Program, Role, Unit
-from sobctl.repo.yamlio import ParseFailure, compose, decode, load_fast, locate
+from sobctl.model.ids import unquoted_version_message
+from sobctl.repo.yamlio import ParseFailure, compose, decode, load_fast, locate, read_bounded, scalar_source
 
 CONFIG_FILE = "sobctl.yaml"
 
@@ -117,20 +118,28 @@ class Workspace:
 def parse_document(relpath: str, raw: bytes, model: type[BaseModel]) -> tuple[BaseModel | None, list[Diagnostic]]:
     """Bytes of one file to a validated model, or diagnostics saying why not. Pure."""
     try:
-        data = load_fast(decode(raw))
+        text = decode(raw)
+        data = load_fast(text)
     except ParseFailure as failure:
-        return None, [diagnostic(failure.code, failure.message, relpath, line=failure.line, column=failure.column)]
+        return None, [
+            diagnostic(
+                failure.code, failure.message, relpath, line=failure.line, column=failure.column, hint=failure.hint
+            )
+        ]
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, [_schema_diagnostic(relpath, error) for error in exc.errors(include_url=False)]
+        return None, [_schema_diagnostic(relpath, error, text) for error in exc.errors(include_url=False)]
 
 
-def _schema_diagnostic(relpath: str, error: Any) -> Diagnostic:
+def _schema_diagnostic(relpath: str, error: Any, text: str = "") -> Diagnostic:
     pointer: Pointer = tuple(error["loc"])
     where = ".".join(str(p) for p in pointer) or "document"
     kind = error["type"]
     message = str(error["msg"]).removeprefix("Value error, ")
+    if isinstance(error.get("input"), float) and message.startswith("version "):
+        written = scalar_source(text, pointer)  # the file says 1.10 where YAML read 1.1
+        message = unquoted_version_message(written) if written else message
     if kind == "missing":
         return diagnostic("SOB010", f"missing field '{where}'", relpath, pointer[:-1], extra={"field": where})
     if kind == "extra_forbidden":
@@ -281,7 +290,7 @@ def resolve_locations(root: Path, diagnostics: list[Diagnostic], overlay: Overla
     for relpath, items in by_path.items():
         tree = None
         try:
-            raw = overlay[relpath] if overlay and relpath in overlay else (root / relpath).read_bytes()
+            raw = overlay[relpath] if overlay and relpath in overlay else read_bounded(root, relpath)
             tree = compose(decode(raw)) if raw else None
         except Exception:
             tree = None

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import re
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sobctl.model.diagnostic import Pointer
@@ -27,6 +29,7 @@ class ParseFailure(Exception):
     message: str
     line: int | None = None
     column: int | None = None
+    hint: str | None = None
 
 
 def decode(raw: bytes) -> str:
@@ -66,18 +69,66 @@ def load_fast(text: str) -> dict[str, Any]:
     if data is None:
         raise ParseFailure("SOB003", "the file is empty; it must hold a mapping of keys", 1, 1)
     if isinstance(data, list):
-        raise ParseFailure(
-            "SOB003", "the document is a list (or several documents); it must be one mapping", 1, 1
-        )
+        raise _not_one_mapping(text)
     if not isinstance(data, dict):
-        raise ParseFailure("SOB003", f"the document is a single {type(data).__name__}, not a mapping", 1, 1)
+        raise ParseFailure("SOB003", f"the document is a single {_KIND_NAMES.get(type(data), 'value')}, not a mapping",
+                           *_first_content_position(text))
     return data
+
+
+_KIND_NAMES: dict[type, str] = {str: "text", int: "number", float: "number", bool: "true/false value"}
+
+
+def _first_content_position(text: str) -> tuple[int, int]:
+    """Line and column of the first character that is not blank, a comment or a directive."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip()
+        if stripped and not stripped.startswith(("#", "%", "---")):
+            return number, len(line) - len(stripped) + 1
+    return 1, 1
+
+
+def _not_one_mapping(text: str) -> ParseFailure:
+    """The fast parser returns a list both for a top-level list and for several documents: tell which."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import DocumentStartEvent
+
+    starts = []
+    try:
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, DocumentStartEvent):
+                starts.append(event.start_mark)
+                if len(starts) == 2:
+                    break
+    except Exception:
+        starts = starts[:1]
+    if len(starts) >= 2:
+        return ParseFailure(
+            "SOB003",
+            "the file holds several YAML documents; it must hold exactly one mapping",
+            starts[1].line + 1,
+            starts[1].column + 1,
+            hint="remove the '---' separator and keep one document per file",
+        )
+    return ParseFailure(
+        "SOB003", "the document is a list; it must be a mapping of keys", *_first_content_position(text)
+    )
 
 
 def _explain(message: str, text: str) -> ParseFailure:
     """Turn the fast parser's error into a located failure, asking ruamel for a precise mark."""
     if "alias" in message and "limit" in message:
-        return ParseFailure("SOB006", "YAML aliases expand too far (an alias bomb?)", 1, 1)
+        return ParseFailure(
+            "SOB006",
+            "YAML aliases expand too far (an alias bomb?)",
+            *_first_alias_position(text),
+            hint="write the values out instead of repeating them through anchors (&) and aliases (*)",
+        )
+    match = _LOCATION_RE.search(message)
+    if "recursion limit" in message:
+        # ruamel would recurse just as deep, slowly: report the fast parser's place.
+        line, column = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+        return ParseFailure("SOB001", "lists or mappings are nested too deeply", line, column)
     if message.startswith("duplicate mapping key"):
         found = find_duplicate_key(text)
         if found is not None:
@@ -87,7 +138,6 @@ def _explain(message: str, text: str) -> ParseFailure:
     precise = _ruamel_syntax_error(text)
     if precise is not None:
         return precise
-    match = _LOCATION_RE.search(message)
     detail = message.strip().splitlines()[-1] if message.strip() else "syntax error"
     if match:
         return ParseFailure("SOB001", detail, int(match.group(1)), int(match.group(2)))
@@ -103,12 +153,83 @@ def _ruamel_syntax_error(text: str) -> ParseFailure | None:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
+        hint = None
+        if "'\\t'" in problem or "\t" in problem or (mark is not None and _tab_at(text, mark.line)):
+            problem = "a tab character where YAML needs spaces"
+            hint = "indent with spaces; YAML does not allow tabs for indentation"
         if mark is None:
-            return ParseFailure("SOB001", problem)
-        return ParseFailure("SOB001", problem, mark.line + 1, mark.column + 1)
+            return ParseFailure("SOB001", problem, hint=hint)
+        return ParseFailure("SOB001", problem, mark.line + 1, mark.column + 1, hint=hint)
     except Exception:
         return None
     return None
+
+
+def _tab_at(text: str, line_index: int) -> bool:
+    """Whether the indentation of a line (0-based) holds a tab."""
+    lines = text.splitlines()
+    if not 0 <= line_index < len(lines):
+        return False
+    line = lines[line_index]
+    return "\t" in line[: len(line) - len(line.lstrip())]
+
+
+def _first_alias_position(text: str) -> tuple[int, int]:
+    """Where the first alias (``*name``) is used; parsing events never expand aliases."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import AliasEvent
+
+    try:
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, AliasEvent):
+                return event.start_mark.line + 1, event.start_mark.column + 1
+    except Exception:
+        pass
+    return 1, 1
+
+
+def read_bounded(root: Path, relpath: str) -> bytes | None:
+    """The bytes of a regular file inside ``root`` of at most ``MAX_FILE_BYTES``, else None.
+
+    Used to locate findings: a FIFO, a device or a symlink out of the repository is never
+    opened, so a bad file can neither hang sobctl nor make it read without bound.
+    """
+    path = root / relpath
+    try:
+        if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+            return None
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
+            return None
+        with path.open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def scalar_source(text: str, pointer: Pointer) -> str | None:
+    """The scalar at ``pointer`` as written in the file (e.g. ``1.10``, which YAML reads as 1.1)."""
+    from ruamel.yaml.nodes import ScalarNode
+
+    try:
+        node = compose(text)
+    except Exception:
+        return None
+    node = _descend(node, pointer)
+    return node.value if isinstance(node, ScalarNode) and isinstance(node.value, str) else None
+
+
+def _descend(node: Any, pointer: Pointer) -> Any:
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    for part in pointer:
+        if isinstance(node, MappingNode) and isinstance(part, str):
+            node = next((value for key, value in node.value if getattr(key, "value", None) == part), None)
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+    return node
 
 
 # --- locating pointers ---------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ValidationError
 from sobctl.model.codes import severity_of
 from sobctl.model.diagnostic import Diagnostic, Pointer
 from sobctl.model.entities import Agreement, Config, Grant, Person, Program, Role, Unit
-from sobctl.model.ids import unquoted_version_message
-from sobctl.repo.yamlio import ParseFailure, compose, decode, load_fast, locate, read_bounded, scalar_source
+from sobctl.repo.schema_errors import schema_message
+from sobctl.repo.yamlio import ParseFailure, compose, decode, load_fast, locate, read_bounded
 
 CONFIG_FILE = "sobctl.yaml"
 
@@ -136,10 +136,6 @@ def _schema_diagnostic(relpath: str, error: Any, text: str = "") -> Diagnostic:
     pointer: Pointer = tuple(error["loc"])
     where = ".".join(str(p) for p in pointer) or "document"
     kind = error["type"]
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if isinstance(error.get("input"), float) and message.startswith("version "):
-        written = scalar_source(text, pointer)  # the file says 1.10 where YAML read 1.1
-        message = unquoted_version_message(written) if written else message
     if kind == "missing":
         return diagnostic("SOB010", f"missing field '{where}'", relpath, pointer[:-1], extra={"field": where})
     if kind == "extra_forbidden":
@@ -150,7 +146,7 @@ def _schema_diagnostic(relpath: str, error: Any, text: str = "") -> Diagnostic:
             pointer,
             hint="check the spelling against the schema in schemas/",
         )
-    return diagnostic("SOB012", f"{where}: {message}", relpath, pointer)
+    return diagnostic("SOB012", schema_message(error, where, text), relpath, pointer)
 
 
 Overlay = dict[str, bytes | None]

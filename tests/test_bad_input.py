@@ -165,3 +165,29 @@ def test_yaml_like_text_never_raises(text: str) -> None:
     assert document is None and found
     for item in found:
         assert item.code in RULES
+
+
+def test_content_folder_symlinked_out_of_the_repository_is_not_read(region: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("id: secret\nnot: an agreement\n", encoding="utf-8")
+    for path in (region / "agreements").iterdir():
+        path.unlink()
+    (region / "agreements").rmdir()
+    os.symlink(outside, region / "agreements")
+    result = run_cli("validate", "--repo", str(region), "--as-of", TODAY, "--format", "json")
+    assert result.code == 1
+    found = json.loads(result.stdout)["diagnostics"]
+    assert [(d["code"], d["line"]) for d in found if d["path"] == "agreements"] == [("SOB007", 1)]
+    assert not [d for d in found if d["path"].startswith("agreements/")]
+
+
+def test_content_folder_that_is_a_file(region: Path) -> None:
+    for path in (region / "agreements").iterdir():
+        path.unlink()
+    (region / "agreements").rmdir()
+    (region / "agreements").write_text("# not a folder\n\n- one\n- two\n", encoding="utf-8")
+    result = run_cli("validate", "--repo", str(region), "--as-of", TODAY, "--format", "json")
+    found = [d for d in json.loads(result.stdout)["diagnostics"] if d["path"] == "agreements"]
+    assert [(d["code"], d["line"], d["column"]) for d in found] == [("SOB007", 1, 1)]
+    assert "must be a folder" in found[0]["message"]

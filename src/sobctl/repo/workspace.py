@@ -181,12 +181,19 @@ def discover(root: Path) -> tuple[list[tuple[str, Folder]], list[Diagnostic]]:
     problems: list[Diagnostic] = []
     for folder in FOLDERS:
         directory = root / folder.name
+        if directory.is_symlink() and not directory.resolve().is_relative_to(root.resolve()):
+            where = os.readlink(directory)
+            problems.append(
+                diagnostic("SOB007", f"folder symlink points outside the repository ({where})", folder.name, line=1,
+                           column=1)
+            )
+            continue
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except FileNotFoundError:
             continue
         except NotADirectoryError:
-            problems.append(diagnostic("SOB007", f"'{folder.name}' must be a folder", folder.name))
+            problems.append(diagnostic("SOB007", f"'{folder.name}' must be a folder", folder.name, line=1, column=1))
             continue
         for entry in entries:
             if entry.name.startswith("."):

@@ -1,6 +1,10 @@
-"""Data-driven example repositories: a patch over a copy of the demo region (or an empty one).
+"""Data-driven example repositories.
 
-Each ``tests/examples/invalid/<case>/`` holds
+``tests/examples/valid/<case>/`` are complete region repositories that validate without a
+finding, even with --strict.
+
+Each ``tests/examples/invalid/<case>/`` is a patch over a copy of the demo region (or over
+an empty folder) and holds
 
 - ``files/``: files that overwrite or add to the copy (paths as in the repository);
 - ``expected.json``:
@@ -24,6 +28,7 @@ from typing import Any
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 INVALID = EXAMPLES / "invalid"
+VALID = EXAMPLES / "valid"
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from junitparser import Failure, JUnitXml
 
 from conftest import TODAY, run_cli
+from examples import VALID
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 TEXT_LINE = re.compile(
@@ -220,24 +222,7 @@ def test_clean_repository_in_every_format(tmp_path: Path) -> None:
 
 def _minimal_clean_region(tmp_path: Path) -> Path:
     root = tmp_path / "clean"
-    (root / "units").mkdir(parents=True)
-    (root / "roles").mkdir()
-    (root / "sobctl.yaml").write_text(
-        'care_provider:\n  name: Region Liten\n  hsa_id: SE2321000016-0000\n  org_number: "232100-0016"\n',
-        encoding="utf-8",
-    )
-    (root / "units" / "SE2321000016-0000.yaml").write_text(
-        "hsa_id: SE2321000016-0000\nname: Region Liten\ntype: care-provider\n", encoding="utf-8"
-    )
-    people = {"P001": ("vardgivaradministrator", "P002"), "P002": ("vardgivaradministrator", "P001"),
-              "P003": ("kontaktperson", "P001")}
-    for person, (role, granter) in people.items():
-        (root / "roles" / f"SE2321000016-{person}.yaml").write_text(
-            f"hsa_id: SE2321000016-{person}\nname: Person {person}\nemails:\n  - {person.lower()}@liten.se\n"
-            f"grants:\n  - role: {role}\n    scope: SE2321000016-0000\n    granted_by: SE2321000016-{granter}\n"
-            "    granted_at: 2024-01-10\n",
-            encoding="utf-8",
-        )
+    shutil.copytree(VALID / "minimal-region", root)
     return root
 
 

@@ -191,3 +191,36 @@ def test_content_folder_that_is_a_file(region: Path) -> None:
     found = [d for d in json.loads(result.stdout)["diagnostics"] if d["path"] == "agreements"]
     assert [(d["code"], d["line"], d["column"]) for d in found] == [("SOB007", 1, 1)]
     assert "must be a folder" in found[0]["message"]
+
+
+FLOW_ITEMS = b"".join(b'  - {a: %d, b: [1, 2, 3], c: "text"}\n' % i for i in range(25000))
+BLOCK_MODULES = b"".join(b"    - id: m%d\n      title: M\n      sections: []\n" % i for i in range(19000))
+
+
+def test_huge_bad_files_are_located_without_taking_seconds(region: Path) -> None:
+    """Just under 1 MiB, flow style: ruamel would take ~20 s per file; line scans take milliseconds."""
+    files = {
+        "catalogue/syntax.yaml": (b"id: syntax\nitems:\n" + FLOW_ITEMS + b"bad: : :\n", "SOB001", 25003),
+        "catalogue/dup-top.yaml": (b"id: dup-top\nitems:\n" + FLOW_ITEMS + b"items: 2\n", "SOB002", 25003),
+        "catalogue/dup-deep.yaml": (
+            b"id: dup-deep\ncontent:\n  modules:\n" + BLOCK_MODULES + b"    - id: a\n      title: A\n      title: B\n",
+            "SOB002",
+            3 + 3 * 19000 + 3,
+        ),
+        "catalogue/schema.yaml": (
+            b"# big\nid: schema\ncontent:\n  modules:\n" + BLOCK_MODULES + b"extra: 1\n",
+            "SOB011",
+            5 + 3 * 19000,
+        ),
+        "catalogue/docs.yaml": (b"".join(b"k%d: 1\n" % i for i in range(60000)) + b"---\nb: 2\n", "SOB003", 60001),
+    }
+    for relpath, (data, _, _) in files.items():
+        assert 512 * 1024 < len(data) <= 1024 * 1024
+        (region / relpath).write_bytes(data)
+    started = time.perf_counter()
+    result = run_cli("validate", "--repo", str(region), "--as-of", TODAY, "--format", "json")
+    elapsed = time.perf_counter() - started
+    found = json.loads(result.stdout)["diagnostics"]
+    for relpath, (_, code, line) in files.items():
+        assert (code, line) in {(d["code"], d["line"]) for d in found if d["path"] == relpath}, (relpath, found)
+    assert elapsed < 5, f"validate took {elapsed:.1f}s"

@@ -18,6 +18,9 @@ from typing import Any
 from sobctl.model.diagnostic import Pointer
 
 MAX_FILE_BYTES = 1024 * 1024
+#: Above this many characters ruamel (pure Python, ~40-300 KiB/s) is not asked for precise
+#: marks; the fast parser's location and line scans are used instead, so no file costs seconds.
+PRECISE_LIMIT = 128 * 1024
 _LOCATION_RE = re.compile(r"at line (\d+), column (\d+)")
 
 
@@ -93,9 +96,12 @@ def _not_one_mapping(text: str) -> ParseFailure:
     from ruamel.yaml import YAML
     from ruamel.yaml.events import DocumentStartEvent
 
-    starts = []
+    starts: list[Any] = []
+    if len(text) > PRECISE_LIMIT:
+        second = _second_document_line(text)
+        starts = [_Mark(0, 0), _Mark(second, 0)] if second is not None else []
     try:
-        for event in YAML(typ="rt").parse(text):
+        for event in YAML(typ="rt").parse(text) if len(text) <= PRECISE_LIMIT else ():
             if isinstance(event, DocumentStartEvent):
                 starts.append(event.start_mark)
                 if len(starts) == 2:
@@ -115,6 +121,19 @@ def _not_one_mapping(text: str) -> ParseFailure:
     )
 
 
+def _second_document_line(text: str) -> int | None:
+    """The 0-based line of a '---' that starts a second document, by a line scan."""
+    content = False
+    for index, line in enumerate(text.splitlines()):
+        if line.startswith("---") and line[3:4] in ("", " ", "\t"):
+            if content:
+                return index
+            content = bool(line[3:].strip()) and not line[3:].strip().startswith("#")
+        elif line.strip() and not line.lstrip().startswith(("#", "%")):
+            content = True
+    return None
+
+
 def _explain(message: str, text: str) -> ParseFailure:
     """Turn the fast parser's error into a located failure, asking ruamel for a precise mark."""
     if "alias" in message and "limit" in message:
@@ -130,12 +149,12 @@ def _explain(message: str, text: str) -> ParseFailure:
         line, column = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
         return ParseFailure("SOB001", "lists or mappings are nested too deeply", line, column)
     if message.startswith("duplicate mapping key"):
-        found = find_duplicate_key(text)
+        found = find_duplicate_key(text) if len(text) <= PRECISE_LIMIT else _scan_duplicate(text, message)
         if found is not None:
             key, line, column = found
             return ParseFailure("SOB002", f"duplicate key '{key}'", line, column)
         return ParseFailure("SOB002", message)
-    precise = _ruamel_syntax_error(text)
+    precise = _ruamel_syntax_error(text) if len(text) <= PRECISE_LIMIT else None
     if precise is not None:
         return precise
     detail = message.strip().splitlines()[-1] if message.strip() else "syntax error"
@@ -162,6 +181,32 @@ def _ruamel_syntax_error(text: str) -> ParseFailure | None:
         return ParseFailure("SOB001", problem, mark.line + 1, mark.column + 1, hint=hint)
     except Exception:
         return None
+    return None
+
+
+def _scan_duplicate(text: str, message: str) -> tuple[str, int, int] | None:
+    """A huge file's duplicate key by a line scan of block-style YAML: the key's second
+    appearance at one column with no line left of that column, or list item, in between."""
+    named = re.search(r"duplicate mapping key: '(.*)'", message)
+    if named is None:
+        return None
+    key = named.group(1)
+    key_line = re.compile(r"( *)((?:- +)*)" + re.escape(key) + r"""[ \t]*:(?:[ \t]|$)""")
+    open_columns: set[int] = set()  # columns of mappings, still open, that already have the key
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        # a line closes the mappings right of where it starts (a list item: right of its dash)
+        open_columns = {column for column in open_columns if column <= indent}
+        match = key_line.match(line)
+        if match is None:
+            continue
+        column = len(match.group(1)) + len(match.group(2))
+        if column in open_columns:
+            return key, number, column + 1
+        open_columns.add(column)
     return None
 
 
@@ -236,10 +281,45 @@ def _descend(node: Any, pointer: Pointer) -> Any:
 
 
 def compose(text: str) -> Any:
-    """The ruamel node tree of a document (no construction, so aliases are never expanded)."""
+    """The ruamel node tree of a document (no construction, so aliases are never expanded).
+
+    Above ``PRECISE_LIMIT`` only the top-level keys are mapped (by a line scan): a finding
+    deep in a huge file is located at its top-level key rather than costing seconds.
+    """
+    if len(text) > PRECISE_LIMIT:
+        return _top_level_tree(text)
     from ruamel.yaml import YAML
 
     return YAML(typ="rt").compose(text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    line: int
+    column: int
+
+
+_TOP_KEY_RE = re.compile(r"""^(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#'"\-?:,\[\]{}&*!|>%@`][^:\n]*?))[ \t]*:(?:[ \t]|$)""")
+
+
+def _top_level_tree(text: str) -> Any:
+    """A mapping node of the top-level keys of a block-style document, each with its mark."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+    members = []
+    first: _Mark | None = None
+    for index, line in enumerate(text.splitlines()):
+        match = _TOP_KEY_RE.match(line)
+        if match is None:
+            continue
+        key = next(group for group in match.groups() if group is not None).strip()
+        mark = _Mark(index, 0)
+        first = first or mark
+        members.append(
+            (ScalarNode("tag:yaml.org,2002:str", key, mark, mark), ScalarNode("tag:yaml.org,2002:null", "", mark, mark))
+        )
+    start = first or _Mark(0, 0)
+    return MappingNode("tag:yaml.org,2002:map", members, start, start)
 
 
 def locate(root: Any, pointer: Pointer) -> tuple[int, int]:

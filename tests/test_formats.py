@@ -11,6 +11,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from junitparser import Failure, JUnitXml
 
 from conftest import TODAY, run_cli
@@ -252,3 +254,39 @@ def test_unknown_format_is_a_usage_error(region: Path) -> None:
     assert result.code == 2
     assert "'xml' is not one of text, json, github, sarif, junit" in result.stderr
     assert result.stdout == ""
+
+
+SOME_TEXT = st.text(min_size=1, max_size=80)
+
+
+@settings(max_examples=200, deadline=None)
+@given(message=SOME_TEXT, path=SOME_TEXT, line=st.integers(1, 10**6), column=st.integers(1, 500))
+def test_any_message_and_path_survive_every_format(message: str, path: str, line: int, column: int) -> None:
+    from sobctl.model.diagnostic import Diagnostic, Severity, Summary
+    from sobctl.render.diagnostics import RENDERERS
+
+    found = [Diagnostic("SOB012", Severity.ERROR, message, path, (), line, column)]
+    summary = Summary.of(found, 1)
+
+    github = RENDERERS["github"](found, summary).removesuffix("\n").split("\n")  # the runner splits on \n only
+    assert len(github) == 2
+    command, properties, data = parse_workflow_command(github[0])
+    assert (command, properties, data) == (
+        "error", {"file": path, "line": str(line), "col": str(column), "title": "SOB012"}, message
+    )
+
+    text = RENDERERS["text"](found, summary).removesuffix("\n").split("\n")
+    shown = path.replace("\r", "\\r").replace("\n", "\\n")
+    assert len(text) == 2 and text[0].startswith(f"{shown}:{line}:{column}: error[SOB012]: ")
+
+    report = json.loads(RENDERERS["json"](found, summary))
+    assert (report["diagnostics"][0]["message"], report["diagnostics"][0]["path"]) == (message, path)
+
+    sarif = json.loads(RENDERERS["sarif"](found, summary))
+    assert sarif["runs"][0]["results"][0]["message"]["text"] == message
+
+    junit = RENDERERS["junit"](found, summary).encode("utf-8")
+    assert ET.fromstring(junit).find("./testsuite/testcase/failure") is not None
+    assert [case.name for suite in JUnitXml.fromstring(junit) for case in suite] == [
+        ET.fromstring(junit).find("./testsuite/testcase").get("name")  # type: ignore[union-attr]
+    ]

@@ -24,13 +24,13 @@ def summary_line(summary: Summary) -> str:
 
 
 def _one_line(text: str) -> str:
-    """Keep a message on its line: line breaks (e.g. in a key quoted from a file) are shown escaped."""
+    """Keep a finding on its line: line breaks (in a key quoted from a file, or a file name) are shown escaped."""
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def text_line(d: Diagnostic) -> str:
     """``path:line:col: severity[CODE]: message`` — the form editors and grep understand."""
-    return f"{d.path}:{d.line or 1}:{d.column or 1}: {d.severity}[{d.code}]: {_one_line(d.message)}"
+    return f"{_one_line(d.path)}:{d.line or 1}:{d.column or 1}: {d.severity}[{d.code}]: {_one_line(d.message)}"
 
 
 def render_text(diagnostics: list[Diagnostic], summary: Summary) -> str:

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import TODAY, run_cli
+from examples import VALID
 from sobctl.model.codes import RULES
 from sobctl.model.entities import Person, Program
 from sobctl.repo.workspace import parse_document
@@ -68,7 +71,17 @@ def _peak_rss_kib(root: Path) -> int:
     return int(done.stdout.strip())
 
 
-def test_alias_bomb_memory_stays_bounded(region: Path) -> None:
+@pytest.fixture
+def small_region(tmp_path: Path) -> Path:
+    """The smallest valid region: timings must not grow with the demo region."""
+    root = tmp_path / "small"
+    shutil.copytree(VALID / "minimal-region", root)
+    (root / "catalogue").mkdir()
+    return root
+
+
+def test_alias_bomb_memory_stays_bounded(small_region: Path) -> None:
+    region = small_region
     baseline = _peak_rss_kib(region)
     (region / "catalogue" / "bomb.yaml").write_bytes(alias_bomb(levels=15))
     started = time.perf_counter()
@@ -197,8 +210,9 @@ FLOW_ITEMS = b"".join(b'  - {a: %d, b: [1, 2, 3], c: "text"}\n' % i for i in ran
 BLOCK_MODULES = b"".join(b"    - id: m%d\n      title: M\n      sections: []\n" % i for i in range(19000))
 
 
-def test_huge_bad_files_are_located_without_taking_seconds(region: Path) -> None:
+def test_huge_bad_files_are_located_without_taking_seconds(small_region: Path) -> None:
     """Just under 1 MiB, flow style: ruamel would take ~20 s per file; line scans take milliseconds."""
+    region = small_region
     files = {
         "catalogue/syntax.yaml": (b"id: syntax\nitems:\n" + FLOW_ITEMS + b"bad: : :\n", "SOB001", 25003),
         "catalogue/dup-top.yaml": (b"id: dup-top\nitems:\n" + FLOW_ITEMS + b"items: 2\n", "SOB002", 25003),

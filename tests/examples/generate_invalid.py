@@ -377,7 +377,7 @@ case(
     "sob008-directory-named-yaml",
     "A folder named like a .yaml file.",
     {},
-    [{"code": "SOB008", "path": "roles/SE2321000016-P903.yaml", "line": 1, "column": 1}],
+    [{"code": "SOB008", "path": "roles/SE2321000016-P903.yaml", "line": 1, "column": 1, "message": "is a folder"}],
     make=[{"dir": "roles/SE2321000016-P903.yaml"}],
 )
 

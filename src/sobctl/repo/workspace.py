@@ -201,11 +201,10 @@ def discover(root: Path) -> tuple[list[tuple[str, Folder]], list[Diagnostic]]:
             relpath = f"{folder.name}/{entry.name}"
             if not entry.name.endswith(".yaml") or entry.is_dir(follow_symlinks=False):
                 hint = "rename it to .yaml" if entry.name.endswith(".yml") else "move it out of the content folder"
-                problems.append(
-                    diagnostic(
-                        "SOB008", f"'{entry.name}' is not a .yaml document", relpath, line=1, column=1, hint=hint
-                    )
+                what = "is a folder, not a .yaml document" if entry.is_dir(follow_symlinks=False) else (
+                    "is not a .yaml document"
                 )
+                problems.append(diagnostic("SOB008", f"'{entry.name}' {what}", relpath, line=1, column=1, hint=hint))
                 continue
             found.append((relpath, folder))
     return found, problems

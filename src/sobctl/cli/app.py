@@ -87,9 +87,12 @@ def rules(
     """List every diagnostic code with its severity and a one-line description."""
     import json
 
+    from sobctl.errors import UsageError
     from sobctl.i18n import rule_description
     from sobctl.model.codes import RULES
 
+    if output_format not in ("text", "json"):
+        raise UsageError(f"--format: '{output_format}' is not one of text, json")
     if output_format == "json":
         out(
             json.dumps(

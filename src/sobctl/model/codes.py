@@ -58,7 +58,7 @@ _RULES = [
     RuleInfo("SOB302", "unpublished-activation", E, "An activation of a program that is not published."),
     RuleInfo("SOB303", "no-medical-approval", E, "The approver holds no medically-responsible role at the unit."),
     RuleInfo("SOB304", "needs-reactivation", W, "An activation at an older major version: it needs re-activation."),
-    RuleInfo("SOB305", "no-care-agreement", E, "A private provider's activation without a care agreement in force."),
+    RuleInfo("SOB305", "no-care-agreement", E, "A private provider's activation not covered by its care agreement."),
     RuleInfo("SOB306", "hsa-expired", E, "An active unit whose HSA validity has ended."),
     RuleInfo("SOB307", "status-history", E, "A unit's status does not match its latest status change."),
     RuleInfo("SOB308", "duplicate-activation", E, "The same program activated twice on a unit."),

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, model_validator
 
 from sobctl.model.ids import AgreementId, HsaId, OrgNumber, ProgramId, Version
 
@@ -147,12 +147,12 @@ class CareProvider(Strict):
 
 
 class Policy(Strict):
-    min_care_provider_admins: int = Field(default=2, ge=1, le=20)
-    min_permission_admins_per_unit: int = Field(default=2, ge=0, le=20)
-    agreement_warning_days: int = Field(default=90, ge=0, le=3650)
-    copyright_warning_days: int = Field(default=60, ge=0, le=3650)
-    review_interval_days: int = Field(default=365, ge=1, le=3650)
-    require_signed_commits: bool = False
+    min_care_provider_admins: StrictInt = Field(default=2, ge=1, le=20)
+    min_permission_admins_per_unit: StrictInt = Field(default=2, ge=0, le=20)
+    agreement_warning_days: StrictInt = Field(default=90, ge=0, le=3650)
+    copyright_warning_days: StrictInt = Field(default=60, ge=0, le=3650)
+    review_interval_days: StrictInt = Field(default=365, ge=1, le=3650)
+    require_signed_commits: StrictBool = False
 
 
 class Config(Strict):
@@ -250,7 +250,7 @@ class Program(Strict):
     kind: ProgramKind
     area: Area
     target_group: ShortText
-    open: bool = False
+    open: StrictBool = False
     owning_unit: HsaId
     publishing_unit: HsaId
     responsible_publisher: HsaId | None = None
@@ -305,7 +305,7 @@ class StatusChange(Strict):
 
 class Activation(Strict):
     program: ProgramId
-    major: int = Field(ge=0)
+    major: StrictInt = Field(ge=0)
     activated: dt.date
     by: HsaId
     approved_by: HsaId

@@ -12,10 +12,11 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
-_HSA_RE = re.compile(r"^SE(?:16)?(\d{10})-([A-Za-z0-9]+)$")
+# [0-9], never \d: \d also matches other scripts' digits (e.g. fullwidth ５), which int() accepts.
+_HSA_RE = re.compile(r"^SE(?:16)?([0-9]{10})-([A-Za-z0-9]+)$")
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _AGREEMENT_RE = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9]+)*$")
-_VERSION_RE = re.compile(r"^(0|[1-9]\d{0,3})\.(0|[1-9]\d{0,3})$")
+_VERSION_RE = re.compile(r"^(0|[1-9][0-9]{0,3})\.(0|[1-9][0-9]{0,3})$")
 HSA_MAX_LENGTH = 31
 
 
@@ -39,7 +40,7 @@ def parse_orgnr(value: object) -> str:
     from stdnum.se import orgnr  # imported here: only files that carry one pay for it
 
     compact = value.replace("-", "").replace(" ", "")
-    if not re.fullmatch(r"\d{10}", compact):
+    if not re.fullmatch(r"[0-9]{10}", compact):  # ASCII digits only: \d would take ５ too
         raise ValueError(f"'{value}' is not an organisation number (10 digits, e.g. 232100-0016)")
     if not orgnr.is_valid(compact):
         raise ValueError(f"organisation number '{value}' fails the Luhn check")
@@ -52,7 +53,7 @@ def parse_hsa_id(value: object) -> str:
         raise ValueError("HSA-id must be a string such as SE2321000016-A2G8")
     if len(value) > HSA_MAX_LENGTH:
         raise ValueError(f"HSA-id '{value}' is longer than {HSA_MAX_LENGTH} characters")
-    match = _HSA_RE.match(value)
+    match = _HSA_RE.fullmatch(value)
     if match is None:
         raise ValueError(
             f"'{value}' is not an HSA-id (SE + organisation number + '-' + letters/digits, "
@@ -65,7 +66,7 @@ def parse_hsa_id(value: object) -> str:
 
 def parse_slug(value: object) -> str:
     """A program id: lower-case letters and digits in words joined by single hyphens."""
-    if not isinstance(value, str) or not _SLUG_RE.match(value) or len(value) > 64:
+    if not isinstance(value, str) or not _SLUG_RE.fullmatch(value) or len(value) > 64:
         raise ValueError(
             f"'{value}' is not a program id (lower-case letters, digits and single hyphens, "
             "e.g. kbt-depression)"
@@ -75,12 +76,20 @@ def parse_slug(value: object) -> str:
 
 def parse_agreement_id(value: object) -> str:
     """An agreement id: lower-case letters and digits joined by hyphens or dots."""
-    if not isinstance(value, str) or not _AGREEMENT_RE.match(value) or len(value) > 64:
+    if not isinstance(value, str) or not _AGREEMENT_RE.fullmatch(value) or len(value) > 64:
         raise ValueError(
             f"'{value}' is not an agreement id (lower-case letters, digits, '-' and '.', "
             "e.g. avtal-2024-kbtforlaget)"
         )
     return value
+
+
+def unquoted_version_message(written: str) -> str:
+    """Why an unquoted version is refused, with the quoted form to write instead."""
+    return (
+        f"version {written} must be quoted: YAML reads an unquoted version as a number "
+        f"(1.10 becomes 1.1); write \"{written}\""
+    )
 
 
 @total_ordering
@@ -98,13 +107,10 @@ class Version:
         if isinstance(value, Version):
             return value
         if isinstance(value, float | int) and not isinstance(value, bool):
-            raise ValueError(
-                f"version {value!r} must be quoted (YAML reads 1.10 as the number 1.1): "
-                f"write \"{value}\""
-            )
+            raise ValueError(unquoted_version_message(str(value) if isinstance(value, float) else f"{value}.0"))
         if not isinstance(value, str):
             raise ValueError("version must be a string MAJOR.MINOR such as \"2.1\"")
-        match = _VERSION_RE.match(value)
+        match = _VERSION_RE.fullmatch(value)
         if match is None:
             raise ValueError(f"'{value}' is not a version MAJOR.MINOR (e.g. \"2.1\")")
         return cls(int(match.group(1)), int(match.group(2)))

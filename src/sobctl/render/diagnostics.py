@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
 from sobctl import __version__
@@ -25,12 +27,22 @@ def summary_line(summary: Summary) -> str:
     )
 
 
+def _one_line(text: str) -> str:
+    """Keep a finding on its line: line breaks (in a key quoted from a file, or a file name) are shown escaped."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def text_line(d: Diagnostic) -> str:
+    """``path:line:col: severity[CODE]: message`` — the form editors and grep understand."""
+    return f"{_one_line(d.path)}:{d.line or 1}:{d.column or 1}: {d.severity}[{d.code}]: {_one_line(d.message)}"
+
+
 def render_text(diagnostics: list[Diagnostic], summary: Summary) -> str:
     lines: list[str] = []
     for d in diagnostics:
-        lines.append(f"{d.path}:{d.line or 1}:{d.column or 1}: {d.severity}[{d.code}]: {d.message}")
+        lines.append(text_line(d))
         if d.hint:
-            lines.append(f"  hint: {d.hint}")
+            lines.append(f"  hint: {_one_line(d.hint)}")
     lines.append(summary_line(summary))
     return "\n".join(lines) + "\n"
 
@@ -88,7 +100,7 @@ def render_sarif(diagnostics: list[Diagnostic], summary: Summary) -> str:
             "message": {"text": d.message + (f" Hint: {d.hint}" if d.hint else "")},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": d.path, "uriBaseId": "SRCROOT"},
+                    "artifactLocation": {"uri": quote(d.path), "uriBaseId": "SRCROOT"},
                     "region": {"startLine": d.line or 1, "startColumn": d.column or 1},
                 }
             }],
@@ -119,7 +131,7 @@ def render_junit(diagnostics: list[Diagnostic], summary: Summary) -> str:
     failures = 0
     for path, items in sorted(by_path.items()):
         errors = [d for d in items if d.severity is Severity.ERROR]
-        body = "\n".join(f"{d.path}:{d.line or 1}:{d.column or 1}: {d.severity}[{d.code}]: {d.message}" for d in items)
+        body = "\n".join(text_line(d) for d in items)
         inner = ""
         if errors:
             failures += 1
@@ -127,7 +139,8 @@ def render_junit(diagnostics: list[Diagnostic], summary: Summary) -> str:
                       f"{_xml_text(body)}</failure>")
         else:
             inner += f"<system-out>{_xml_text(body)}</system-out>"
-        cases.append(f'    <testcase classname="sobctl.validate" name={quoteattr(path)}>{inner}</testcase>')
+        name = quoteattr(_xml_legal(path))
+        cases.append(f'    <testcase classname="sobctl.validate" name={name}>{inner}</testcase>')
     if not cases:
         cases.append('    <testcase classname="sobctl.validate" name="repository"/>')
     tests = len(cases)
@@ -140,8 +153,16 @@ def render_junit(diagnostics: list[Diagnostic], summary: Summary) -> str:
     )
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_legal(text: str) -> str:
+    """XML 1.0 cannot carry control characters at all: show them as \\xNN."""
+    return _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _xml_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _xml_legal(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 RENDERERS: dict[str, Callable[[list[Diagnostic], Summary], str]] = {

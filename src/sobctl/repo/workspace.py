@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 from sobctl.model.codes import severity_of
 from sobctl.model.diagnostic import Diagnostic, Pointer
 from sobctl.model.entities import Agreement, Config, Grant, Person, Program, Role, Unit
-from sobctl.repo.yamlio import ParseFailure, compose, decode, load_fast, locate
+from sobctl.repo.schema_errors import schema_message
+from sobctl.repo.yamlio import ParseFailure, compose, decode, load_fast, locate, read_bounded
 
 CONFIG_FILE = "sobctl.yaml"
 
@@ -117,20 +118,24 @@ class Workspace:
 def parse_document(relpath: str, raw: bytes, model: type[BaseModel]) -> tuple[BaseModel | None, list[Diagnostic]]:
     """Bytes of one file to a validated model, or diagnostics saying why not. Pure."""
     try:
-        data = load_fast(decode(raw))
+        text = decode(raw)
+        data = load_fast(text)
     except ParseFailure as failure:
-        return None, [diagnostic(failure.code, failure.message, relpath, line=failure.line, column=failure.column)]
+        return None, [
+            diagnostic(
+                failure.code, failure.message, relpath, line=failure.line, column=failure.column, hint=failure.hint
+            )
+        ]
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, [_schema_diagnostic(relpath, error) for error in exc.errors(include_url=False)]
+        return None, [_schema_diagnostic(relpath, error, text) for error in exc.errors(include_url=False)]
 
 
-def _schema_diagnostic(relpath: str, error: Any) -> Diagnostic:
+def _schema_diagnostic(relpath: str, error: Any, text: str = "") -> Diagnostic:
     pointer: Pointer = tuple(error["loc"])
     where = ".".join(str(p) for p in pointer) or "document"
     kind = error["type"]
-    message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "missing":
         return diagnostic("SOB010", f"missing field '{where}'", relpath, pointer[:-1], extra={"field": where})
     if kind == "extra_forbidden":
@@ -141,7 +146,7 @@ def _schema_diagnostic(relpath: str, error: Any) -> Diagnostic:
             pointer,
             hint="check the spelling against the schema in schemas/",
         )
-    return diagnostic("SOB012", f"{where}: {message}", relpath, pointer)
+    return diagnostic("SOB012", schema_message(error, where, text), relpath, pointer)
 
 
 Overlay = dict[str, bytes | None]
@@ -176,12 +181,19 @@ def discover(root: Path) -> tuple[list[tuple[str, Folder]], list[Diagnostic]]:
     problems: list[Diagnostic] = []
     for folder in FOLDERS:
         directory = root / folder.name
+        if directory.is_symlink() and not directory.resolve().is_relative_to(root.resolve()):
+            where = os.readlink(directory)
+            problems.append(
+                diagnostic("SOB007", f"folder symlink points outside the repository ({where})", folder.name, line=1,
+                           column=1)
+            )
+            continue
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except FileNotFoundError:
             continue
         except NotADirectoryError:
-            problems.append(diagnostic("SOB007", f"'{folder.name}' must be a folder", folder.name))
+            problems.append(diagnostic("SOB007", f"'{folder.name}' must be a folder", folder.name, line=1, column=1))
             continue
         for entry in entries:
             if entry.name.startswith("."):
@@ -189,7 +201,10 @@ def discover(root: Path) -> tuple[list[tuple[str, Folder]], list[Diagnostic]]:
             relpath = f"{folder.name}/{entry.name}"
             if not entry.name.endswith(".yaml") or entry.is_dir(follow_symlinks=False):
                 hint = "rename it to .yaml" if entry.name.endswith(".yml") else "move it out of the content folder"
-                problems.append(diagnostic("SOB008", f"'{entry.name}' is not a .yaml document", relpath, hint=hint))
+                what = "is a folder, not a .yaml document" if entry.is_dir(follow_symlinks=False) else (
+                    "is not a .yaml document"
+                )
+                problems.append(diagnostic("SOB008", f"'{entry.name}' {what}", relpath, line=1, column=1, hint=hint))
                 continue
             found.append((relpath, folder))
     return found, problems
@@ -281,7 +296,7 @@ def resolve_locations(root: Path, diagnostics: list[Diagnostic], overlay: Overla
     for relpath, items in by_path.items():
         tree = None
         try:
-            raw = overlay[relpath] if overlay and relpath in overlay else (root / relpath).read_bytes()
+            raw = overlay[relpath] if overlay and relpath in overlay else read_bounded(root, relpath)
             tree = compose(decode(raw)) if raw else None
         except Exception:
             tree = None

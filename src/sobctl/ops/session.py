@@ -42,6 +42,10 @@ class Session:
         raise Refused(f"{actor.name} ({actor.hsa_id}) may not {action}: the role {role} on {where} is missing",
                       rule=f"role:{role}")
 
+    def require_provider_admin(self, action: str) -> Person:
+        """Refuse unless the actor is a care-provider administrator (vardgivaradministrator) today."""
+        return self.require_role(Role.VARDGIVARADMINISTRATOR, [self.provider_id], action)
+
     @property
     def provider_id(self) -> str:
         provider = self.workspace.provider_id

@@ -134,10 +134,20 @@ def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool) 
 
 
 @contextmanager
-def repository_lock(root: Path, timeout: float = 30.0) -> Iterator[None]:
-    """Serialise sobctl processes that change one checkout (a lock file under .git/)."""
+def repository_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
+    """Serialise sobctl processes that change one checkout (a lock file under .git/).
+
+    A second process waits for the first; after ``timeout`` seconds (default
+    $SOBCTL_LOCK_TIMEOUT, else 30) it gives up with a refusal, having changed nothing.
+    """
     import fcntl
     import time
+
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("SOBCTL_LOCK_TIMEOUT", "30"))
+        except ValueError:
+            timeout = 30.0
 
     lock_path = git_dir(root) / "sobctl.lock"
     with open(lock_path, "a+") as handle:

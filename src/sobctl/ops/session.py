@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sobctl.errors import Refused
 from sobctl.model.entities import Person, Role
 from sobctl.repo import git
 from sobctl.repo.workspace import Workspace, load_workspace
+
+if TYPE_CHECKING:
+    from sobctl.ops.cache import LoadCache
 
 
 @dataclass
@@ -21,6 +26,7 @@ class Session:
     today: dt.date
     email: str | None
     actor: Person | None
+    cache: LoadCache | None = None
 
     def require_actor(self) -> Person:
         """The person acting, from ``git config user.email``; refused when nobody is listed."""
@@ -56,19 +62,37 @@ class Session:
 
 @contextmanager
 def open_session(root: Path, today: dt.date, *, lock: bool = True) -> Iterator[Session]:
-    """Lock the checkout (for changes), load it, and find who is acting."""
-    top = git.require_repository(root)
+    """Lock the checkout (for changes), load it, and find who is acting.
+
+    A locked session loads through the parse cache under .git/ (see :mod:`sobctl.ops.cache`)
+    and saves what it learnt when it ends.
+    """
+    from sobctl.ops import cache as parse_cache
+
+    paths = git.repository_paths(root)
+    if paths is None:
+        git.require_repository(root)  # raises the refusal with its hint
+        raise AssertionError("unreachable")
+    top, directory = paths
     if top.resolve() != root.resolve():
         root = root.resolve()
 
-    def load() -> Session:
-        workspace = load_workspace(root)
+    def load(cache: parse_cache.LoadCache | None) -> Session:
+        workspace = load_workspace(root) if cache is None else parse_cache.load_workspace_cached(root, cache)
+        # The workspace lives as long as the command: keep the cyclic garbage collector from
+        # rescanning its (many) objects on every later collection.
+        gc.freeze()
         email = git.config_value(root, "user.email")
         actor = workspace.person_by_email.get(email.lower()) if email else None
-        return Session(root, workspace, today, email, actor)
+        return Session(root, workspace, today, email, actor, cache)
 
     if not lock:
-        yield load()
+        yield load(None)
         return
-    with git.repository_lock(root):
-        yield load()
+    with git.repository_lock(root, directory=directory):
+        cache = parse_cache.open_cache(directory) if parse_cache.enabled() else None
+        try:
+            yield load(cache)
+        finally:
+            if cache is not None:
+                cache.save()

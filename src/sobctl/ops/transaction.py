@@ -116,8 +116,13 @@ def new_errors(session: Session, act: Act) -> list[Diagnostic]:
     overlay: Overlay = {change.path: change.after for change in act.changes}
     workspace = session.workspace
     after_workspace = overlaid(workspace, overlay) or load_workspace(session.root, overlay)
-    before = workspace.load_diagnostics + run_checks(workspace, session.today)
+    cache = session.cache
+    before = cache.known_findings(session.today) if cache is not None else None
+    if before is None:
+        before = workspace.load_diagnostics + run_checks(workspace, session.today)
     after = after_workspace.load_diagnostics + run_checks(after_workspace, session.today)
+    if cache is not None:  # the next act starts from this state, if this one lands
+        cache.remember_findings(cache.signature(session.today, overlay), after)
     known = _error_keys(before)
     found = [d for d in after if d.severity is Severity.ERROR and (d.code, d.path, d.message) not in known]
     resolve_locations(session.root, found, overlay)

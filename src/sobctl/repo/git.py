@@ -68,6 +68,15 @@ def require_repository(root: Path) -> Path:
     return top
 
 
+def repository_paths(root: Path) -> tuple[Path, Path] | None:
+    """(work tree top folder, absolute git dir) in one git call, or None outside a repository."""
+    process = run(root, "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
+    lines = process.stdout.splitlines()
+    if process.returncode != 0 or len(lines) != 2:
+        return None
+    return Path(lines[0]), Path(lines[1])
+
+
 def git_dir(root: Path) -> Path:
     return Path(run(root, "rev-parse", "--absolute-git-dir").stdout.strip())
 
@@ -134,7 +143,7 @@ def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool) 
 
 
 @contextmanager
-def repository_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
+def repository_lock(root: Path, timeout: float | None = None, *, directory: Path | None = None) -> Iterator[None]:
     """Serialise sobctl processes that change one checkout (a lock file under .git/).
 
     A second process waits for the first; after ``timeout`` seconds (default
@@ -149,7 +158,7 @@ def repository_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
         except ValueError:
             timeout = 30.0
 
-    lock_path = git_dir(root) / "sobctl.lock"
+    lock_path = (directory or git_dir(root)) / "sobctl.lock"
     with open(lock_path, "a+") as handle:
         deadline = time.monotonic() + timeout
         while True:

@@ -282,12 +282,12 @@ def _table(columns: list[str], rows: list[list[str]], title: str) -> str:
         from rich.table import Table
 
         table = Table(title=title)
-        for column in columns:
-            table.add_column(column)
+        for column in columns:  # ids and dates fold rather than lose characters on a narrow terminal
+            table.add_column(column, overflow="fold", min_width=min(len(column), 10))
         for row in rows:
             table.add_row(*row)
         buffer = io.StringIO()
-        Console(file=buffer, force_terminal=True, width=max(80, Console().width)).print(table)
+        Console(file=buffer, force_terminal=True, width=Console().width).print(table)
         return buffer.getvalue()
     widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in [columns, *rows]]

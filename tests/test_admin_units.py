@@ -164,7 +164,7 @@ def test_assign_commit_and_trailers(region: Path) -> None:
     assert head_subject(region) == f"assign {PROGRAM} to {U200}"
     assert head_trailers(region) == [
         ("Sob-Action", "assign"), ("Sob-Actor", P001), ("Sob-Date", TODAY), ("Sob-Unit", U200),
-        ("Sob-Program", PROGRAM), ("Sob-Version", "1"), ("Sob-Approved-By", P010), ("Sob-Decision", "RS 2026/114"),
+        ("Sob-Program", PROGRAM), ("Sob-Version", "1.0"), ("Sob-Approved-By", P010), ("Sob-Decision", "RS 2026/114"),
     ]
     assert (f"  - program: {PROGRAM}\n    major: 1\n    activated: {TODAY}\n    by: {P001}\n"
             f"    approved_by: {P010}\n    decision: RS 2026/114\n") in unit_file(region, U200)

@@ -255,6 +255,7 @@ REPLAYED = [
     ("unit", "activate", U300, "--decision", "RS 1", "--reason", "many\nlines"),
     ("unit", "deactivate", U200, "--withdraw-programs"),
     ("unassign", PROGRAM, U200),
+    ("assign", PROGRAM, U200, "--approved-by", P010, "--decision", "RS 2026/114", "--reason", "Ny \u2028rad"),
     ("role", "grant", "behorighetsadministrator", P006, "--scope", U200, "--valid-to", "2027-06-30"),
     ("role", "revoke", "vardgivaradministrator", "SE2321000016-P002", "--scope", PROVIDER, "--decision", "RS 5"),
     ("person", "add", "SE2321000016-P020", "--name", "Sara Berg", "--email", "s@x.se", "--email", "t@x.se"),
@@ -270,6 +271,8 @@ def test_every_act_replays_from_its_trailers_to_the_same_bytes(region: Path, arg
 
     if args[0] == "role" and args[1] == "revoke":  # keep two administrators after the revocation
         assert act(region, "role", "grant", "vardgivaradministrator", P006, "--scope", PROVIDER).code == 0
+    if args[0] == "assign":
+        assert act(region, "unassign", PROGRAM, U200).code == 0
     result = act(region, *args)
     assert result.code == 0, result.stderr
     commit = git(region, "rev-parse", "HEAD").strip()

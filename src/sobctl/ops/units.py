@@ -129,7 +129,8 @@ def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
         raise Refused(f"program {program_id} is {program.status}; only published programs are assigned",
                       rule="program-published")
     published = program.published_entry()
-    major = published.version.major if published else program.version.major
+    version = published.version if published else program.version
+    major = version.major
     if approved_by not in ws.people:
         raise Refused(f"approver {approved_by} is not a person in roles/", rule="unknown-person")
     scopes = ws.ancestors(unit_id)
@@ -148,7 +149,7 @@ def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
             raise Refused(f"care agreement {agreement.id} does not cover {program_id} (area {program.area})",
                           rule="care-agreement")
     trailers = [*_base_trailers("assign", session, actor.hsa_id), ("Sob-Unit", unit_id),
-                ("Sob-Program", program_id), ("Sob-Version", f"{major}"), ("Sob-Approved-By", approved_by),
+                ("Sob-Program", program_id), ("Sob-Version", str(version)), ("Sob-Approved-By", approved_by),
                 ("Sob-Decision", decision or "")]
     subject = f"assign {program_id} to {unit_id}"
     if existing is not None and unit.programs[existing].major >= major:

@@ -201,6 +201,8 @@ def test_dry_run_prints_diff_and_message_and_writes_nothing(region: Path) -> Non
         (("assign", "Not_A_Slug", U200, "--approved-by", P010), "not a program id"),
         (("assign", PROGRAM, U200, "--approved-by", "nobody"), "--approved-by"),
         (("assign", PROGRAM, U200), "--approved-by"),
+        (("unit", "activate", U300, "--decision", "x" * 301), "--decision: at most 300"),
+        (("unassign", PROGRAM, U200, "--reason", "x" * 2001), "--reason: at most 2000"),
     ],
 )
 def test_bad_arguments_are_usage_errors_without_traceback(region: Path, args: tuple[str, ...], needle: str) -> None:

@@ -41,7 +41,7 @@ def add(session: Session, hsa_id: str, *, name: str, emails: list[str], decision
     for email in wanted:
         if not _EMAIL_RE.match(email):
             raise UsageError(f"--email: '{email}' is not an e-mail address (name@example.se)")
-    decision, reason = clean(decision, 300), clean(reason, 2000)
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     trailers = [("Sob-Action", "person-add"), ("Sob-Actor", actor.hsa_id), ("Sob-Date", session.today.isoformat()),
                 ("Sob-Person", hsa_id), ("Sob-Name", name), ("Sob-Email", ", ".join(wanted)),
                 ("Sob-Decision", decision or "")]

@@ -83,7 +83,7 @@ def grant(session: Session, role: Role, person_id: str, scope: str, *, valid_to:
     check_scope(session, role, scope)
     if valid_to is not None and valid_to < session.today:
         raise Refused(f"--valid-to {valid_to} is before today ({session.today})", rule="valid-to")
-    decision, reason = clean(decision, 300), clean(reason, 2000)
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     trailers = [("Sob-Action", "role-grant"), ("Sob-Actor", actor.hsa_id), ("Sob-Date", session.today.isoformat()),
                 ("Sob-Person", person_id), ("Sob-Role", role.value), ("Sob-Unit", scope),
                 ("Sob-Valid-To", valid_to.isoformat() if valid_to else ""), ("Sob-Decision", decision or "")]
@@ -114,7 +114,7 @@ def revoke(session: Session, role: Role, person_id: str, scope: str, *, decision
     """Revoke ``role`` on ``scope`` from a person as of today, recording it on the grant."""
     actor = authorise(session, role, person_id, scope, "revoke")
     person = get_person(session, person_id)
-    decision, reason = clean(decision, 300), clean(reason, 2000)
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     trailers = [("Sob-Action", "role-revoke"), ("Sob-Actor", actor.hsa_id), ("Sob-Date", session.today.isoformat()),
                 ("Sob-Person", person_id), ("Sob-Role", role.value), ("Sob-Unit", scope),
                 ("Sob-Decision", decision or "")]

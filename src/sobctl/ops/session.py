@@ -86,13 +86,16 @@ def open_session(root: Path, today: dt.date, *, lock: bool = True) -> Iterator[S
         actor = workspace.person_by_email.get(email.lower()) if email else None
         return Session(root, workspace, today, email, actor, cache)
 
-    if not lock:  # a dry run or a read: the cache helps, but only locked sessions write it
-        yield load(parse_cache.open_cache(directory) if parse_cache.enabled() else None)
-        return
-    with git.repository_lock(root, directory=directory):
-        cache = parse_cache.open_cache(directory) if parse_cache.enabled() else None
-        try:
-            yield load(cache)
-        finally:
-            if cache is not None:
-                cache.save()
+    try:
+        if not lock:  # a dry run or a read: the cache helps, but only locked sessions write it
+            yield load(parse_cache.open_cache(directory) if parse_cache.enabled() else None)
+            return
+        with git.repository_lock(root, directory=directory):
+            cache = parse_cache.open_cache(directory) if parse_cache.enabled() else None
+            try:
+                yield load(cache)
+            finally:
+                if cache is not None:
+                    cache.save()
+    finally:
+        gc.unfreeze()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sobctl.errors import Refused
+from sobctl.errors import Refused, UsageError
 from sobctl.model.entities import APPROVER_ROLES, Ownership, ProgramStatus, Unit, UnitStatus
 from sobctl.ops.edit import edit_file, to_commented
 from sobctl.ops.replay import Trailers, replayer
@@ -26,14 +26,18 @@ TRANSITIONS: dict[str, tuple[UnitStatus, frozenset[UnitStatus]]] = {
 }
 
 
-def clean(text: str | None, limit: int) -> str | None:
+def clean(text: str | None, option: str, limit: int) -> str | None:
     """Free text as it will read back from the commit message: one line, or None when empty.
 
-    Acts write the cleaned text into files too, so a replay from the commit reproduces the bytes.
+    Acts write the cleaned text into files too, so a replay from the commit reproduces the
+    bytes. Text longer than ``limit`` is refused rather than silently cut.
     """
     if text is None:
         return None
-    return one_line(text, limit) or None
+    cleaned = one_line(text, limit + 1)
+    if len(cleaned) > limit:
+        raise UsageError(f"{option}: at most {limit} characters")
+    return cleaned or None
 
 
 def get_unit(session: Session, unit_id: str) -> Unit:
@@ -54,7 +58,7 @@ def change_status(session: Session, verb: str, unit_id: str, *, decision: str | 
     target, allowed = TRANSITIONS[verb]
     actor = session.require_provider_admin(f"{verb} units")
     unit = get_unit(session, unit_id)
-    decision, reason = clean(decision, 300), clean(reason, 2000)
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     action = f"unit-{verb}"
     trailers = [*_base_trailers(action, session, actor.hsa_id), ("Sob-Unit", unit_id)]
     if verb == "deactivate" and withdraw_programs:
@@ -120,7 +124,7 @@ def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
     if program is None:
         raise Refused(f"no program {program_id} in catalogue/", rule="unknown-program",
                       hint="the file is catalogue/<program-id>.yaml")
-    decision, reason = clean(decision, 300), clean(reason, 2000)
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     if unit.status is not UnitStatus.ACTIVE:
         raise Refused(f"unit {unit_id} is {unit.status}; programs are assigned only to active units",
                       rule="unit-active", hint=f"sobctl unit activate {unit_id}")
@@ -177,7 +181,7 @@ def unassign(session: Session, program_id: str, unit_id: str, *, decision: str |
     """Withdraw a program from a unit (the activation leaves the file; Git keeps its history)."""
     actor = session.require_provider_admin("withdraw programs from units")
     unit = get_unit(session, unit_id)
-    decision, reason = clean(decision, 300), clean(reason, 2000)
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     trailers = [*_base_trailers("unassign", session, actor.hsa_id), ("Sob-Unit", unit_id),
                 ("Sob-Program", program_id), ("Sob-Decision", decision or "")]
     subject = f"unassign {program_id} from {unit_id}"

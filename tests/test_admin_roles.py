@@ -28,7 +28,7 @@ from admin_support import (
     head_subject,
     head_trailers,
 )
-from conftest import TODAY, git, snapshot
+from conftest import TODAY, git, run_cli, snapshot
 
 
 def roles_file(root: Path, person: str) -> str:
@@ -145,6 +145,10 @@ def test_role_list_filters_and_formats(region: Path) -> None:
     assert all(P004 in line for line in lines[1:]) and len(lines) == 3
     assert act(region, "role", "revoke", "behorighetsadministrator", P004, "--scope", U200).code == 0
     assert len(act(region, "role", "list", "--person", P004).stdout.splitlines()) == 2
+    empty = act(region, "role", "list", "--scope", "SE2321000016-X999")
+    assert empty.code == 0 and empty.stdout.split() == ["person", "name", "role", "scope", "granted_at",
+                                                        "valid_to", "decision"]
+    assert json.loads(act(region, "role", "list", "--scope", "SE2321000016-X999", "--format", "json").stdout) == []
     everything = json.loads(act(region, "role", "list", "--person", P004, "--all", "--format", "json").stdout)
     assert sorted(r["state"] for r in everything) == ["active", "revoked"]
 
@@ -163,3 +167,28 @@ def test_grant_to_unit_staff_on_inactive_unit_by_admin_granted_permission_admin(
     result = act_as(region, P006, "role", "grant", "verksamhetschef", P010, "--scope", U300)
     assert result.code == 0, result.stderr
     assert EMAIL[P006] and head_trailers(region)[1] == ("Sob-Actor", P006)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("show", "unit", "U200"),
+        ("show", "person", "nobody"),
+        ("show", "program", "Bad_Id"),
+        ("show", "unit", U200, "--format", "yaml"),
+        ("role", "list", "--person", "P004"),
+        ("role", "list", "--scope", "x"),
+        ("role", "list", "--format", "csv"),
+    ],
+)
+def test_read_commands_reject_bad_input_with_usage_errors(region: Path, args: tuple[str, ...]) -> None:
+    result = act(region, *args)
+    assert result.code == 2, (args, result.code, result.stderr)
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_a_bad_as_of_date_is_a_usage_error(region: Path) -> None:
+    before = snapshot(region)
+    result = run_cli("unit", "activate", U300, "--repo", str(region), "--as-of", "yesterday")
+    assert result.code == 2 and "--as-of" in result.stderr
+    assert snapshot(region) == before

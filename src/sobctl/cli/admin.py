@@ -289,7 +289,7 @@ def _table(columns: list[str], rows: list[list[str]], title: str) -> str:
         buffer = io.StringIO()
         Console(file=buffer, force_terminal=True, width=Console().width).print(table)
         return buffer.getvalue()
-    widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
+    widths = [max([len(column), *(len(row[i]) for row in rows)]) for i, column in enumerate(columns)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in [columns, *rows]]
     return "\n".join(lines) + "\n"
 

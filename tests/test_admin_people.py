@@ -72,3 +72,10 @@ def test_bad_input_is_a_usage_error(region: Path, args: tuple[str, ...]) -> None
     assert result.code == 2, (result.code, result.stderr)
     assert "Traceback" not in result.stderr
     assert snapshot(region) == before
+
+
+def test_an_existing_but_invalid_person_file_is_not_overwritten(region: Path) -> None:
+    (region / "roles" / f"{NEW}.yaml").write_text("hsa_id: [broken\n")
+    git(region, "add", "-A")
+    git(region, "commit", "-qm", "a broken person file")
+    assert_refused(region, "person-exists", "person", "add", NEW, "--name", "Sara Berg", "--email", "sara@x.se")

@@ -227,3 +227,33 @@ def test_show_unit_and_program(region: Path) -> None:
     assert {"unit": U200, "major": 1} in program["units"]
     assert act(region, "show", "unit", "SE2321000016-X999").code == 4
     assert act(region, "show", "program", PROGRAM, "--format", "xml").code == 2
+
+
+@pytest.mark.parametrize("status", ["retired", "deprecated"])
+def test_assign_needs_a_published_program(region: Path, status: str) -> None:
+    program = region / "catalogue" / f"{PROGRAM}.yaml"
+    program.write_text(program.read_text().replace("status: published", f"status: {status}"))
+    git(region, "commit", "-qam", f"program {status}")
+    assert act(region, "unassign", PROGRAM, U200).code == 0
+    assert_refused(region, "program-published", "assign", PROGRAM, U200, "--approved-by", P010)
+
+
+def test_archived_unit_cannot_be_activated_again(region: Path) -> None:
+    for verb in ("activate", "deactivate", "archive"):
+        assert act(region, "unit", verb, U300).code == 0
+    assert_refused(region, "unit-lifecycle", "unit", "activate", U300)
+    assert_refused(region, "unit-archived", "role", "grant", "behorighetsadministrator", P004, "--scope", U300)
+
+
+def test_without_git_user_email_the_actor_is_unknown(region: Path) -> None:
+    git(region, "config", "--unset", "user.email")
+    before = snapshot(region)
+    result = act(region, "unit", "activate", U300)
+    assert result.code == 4 and "[actor]" in result.stderr and "git config user.email" in result.stderr
+    assert snapshot(region) == before
+
+
+def test_an_invalid_sobctl_yaml_refuses_acts(region: Path) -> None:
+    (region / "sobctl.yaml").write_text("care_provider: nonsense\n")
+    git(region, "commit", "-qam", "broken config")
+    assert_refused(region, "config", "unit", "activate", U300)

@@ -291,3 +291,30 @@ def test_every_act_replays_from_its_trailers_to_the_same_bytes(region: Path, arg
         assert change.after == shown
     assert sorted(c.path for c in replayed.changes) == sorted(
         git(region, "diff-tree", "--no-commit-id", "--name-only", "-r", commit).split())
+
+
+def test_an_unfinished_merge_refuses_acts(region: Path) -> None:
+    agreement = region / "agreements" / "vardavtal-lugna-sinnen.yaml"
+    git(region, "checkout", "-q", "-b", "other")
+    agreement.write_text(agreement.read_text() + "# other side\n")
+    git(region, "commit", "-qam", "other side")
+    git(region, "checkout", "-q", "main")
+    agreement.write_text(agreement.read_text() + "# this side\n")
+    git(region, "commit", "-qam", "this side")
+    git(region, "merge", "-q", "other", check=False)  # conflicts
+    assert "UU agreements/" in git(region, "status", "--porcelain")
+    before = snapshot(region)
+    result = act(region, "unit", "activate", U300)
+    assert result.code == 4 and "[git-in-progress]" in result.stderr and "a merge" in result.stderr
+    assert snapshot(region) == before
+
+
+def test_an_act_lands_while_the_user_has_conflict_free_staged_deletions_and_renames(region: Path) -> None:
+    git(region, "mv", "catalogue/kbt-depression.yaml", "catalogue/kbt-depression.yml")
+    git(region, "mv", "catalogue/kbt-depression.yml", "catalogue/kbt-depression.yaml")
+    git(region, "rm", "-q", "--cached", "agreements/vardavtal-lugna-sinnen.yaml")
+    staged = git(region, "diff", "--cached", "--name-status")
+    result = act(region, "unit", "activate", U300)
+    assert result.code == 0, result.stderr
+    assert git(region, "diff", "--cached", "--name-status") == staged
+    assert changed_in_head(region) == [f"units/{U300}.yaml"]

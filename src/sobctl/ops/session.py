@@ -27,6 +27,7 @@ class Session:
     email: str | None
     actor: Person | None
     cache: LoadCache | None = None
+    git_dir: Path | None = None
 
     def require_actor(self) -> Person:
         """The person acting, from ``git config user.email``; refused when nobody is listed."""
@@ -84,7 +85,7 @@ def open_session(root: Path, today: dt.date, *, lock: bool = True) -> Iterator[S
         gc.freeze()
         email = git.config_value(root, "user.email")
         actor = workspace.person_by_email.get(email.lower()) if email else None
-        return Session(root, workspace, today, email, actor, cache)
+        return Session(root, workspace, today, email, actor, cache, directory)
 
     try:
         if not lock:  # a dry run or a read: the cache helps, but only locked sessions write it

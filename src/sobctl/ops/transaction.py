@@ -141,6 +141,10 @@ def apply(session: Session, act: Act, *, dry_run: bool = False, sign: bool = Fal
     if act.already is not None or not act.changes:
         return Outcome(act)
     paths = [change.path for change in act.changes]
+    ongoing = git.operation_in_progress(session.git_dir or git.git_dir(session.root))
+    if ongoing is not None:
+        raise Refused(f"the checkout is in the middle of {ongoing}; finish or abort it first",
+                      rule="git-in-progress", hint="git status shows what is going on")
     dirty = git.dirty_paths(session.root, paths)
     if dirty:
         raise Refused(f"uncommitted changes in {', '.join(dirty)}; commit or stash them first",
@@ -162,7 +166,7 @@ def apply(session: Session, act: Act, *, dry_run: bool = False, sign: bool = Fal
                 files.remove(target)
             else:
                 files.atomic_write(target, change.after)
-        commit = git.commit_paths(session.root, paths, act.message(), sign=sign)
+        commit = git.commit_paths(session.root, paths, act.message(), sign=sign, git_directory=session.git_dir)
     except BaseException:
         _restore(session, written)
         raise

@@ -108,7 +108,8 @@ def show_file(root: Path, revision: str, path: str) -> bytes | None:
     return process.stdout if process.returncode == 0 else None
 
 
-def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool) -> str:
+def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool,
+                 git_directory: Path | None = None) -> str:
     """Commit exactly ``paths`` (as they are in the work tree) on top of HEAD.
 
     A temporary index built from HEAD carries the commit, so whatever the user has staged
@@ -116,11 +117,17 @@ def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool) 
     so the repository's pre-commit and commit-msg hooks and its signing apply; if any of
     them fails, HEAD and the user's index are untouched and GitFailed is raised.
     Returns the new commit id.
+
+    With ``git_directory``, the temporary index starts as a copy of the user's index
+    re-read from HEAD (``read-tree -m`` keeps the cached file stats of entries that match
+    HEAD), so ``git commit`` need not re-hash every file of a large repository.
     """
     parent = head(root)
     with tempfile.TemporaryDirectory(prefix="sobctl-index-") as scratch:
-        index_env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-        if parent is not None:
+        temporary_index = Path(scratch) / "index"
+        index_env = {"GIT_INDEX_FILE": str(temporary_index)}
+        if parent is not None and not _seed_index(root, parent, temporary_index, git_directory, index_env):
+            temporary_index.unlink(missing_ok=True)
             run(root, "read-tree", parent, env=index_env)
         run(root, "add", "--all", "--", *paths, env=index_env)
         message_file = Path(scratch) / "message"
@@ -140,6 +147,38 @@ def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool) 
     # The user's index still holds the old blobs of the touched paths: bring just those up to HEAD.
     run(root, "reset", "--quiet", new_head, "--", *paths, check=False)
     return new_head
+
+
+_IN_PROGRESS = {
+    "MERGE_HEAD": "a merge", "CHERRY_PICK_HEAD": "a cherry-pick", "REVERT_HEAD": "a revert",
+    "rebase-merge": "a rebase", "rebase-apply": "a rebase or git am",
+}
+
+
+def operation_in_progress(git_directory: Path) -> str | None:
+    """Which unfinished git operation (merge, rebase, …) the checkout is in, if any.
+
+    A commit made then would become part of it (a merge commit would conclude the user's merge).
+    """
+    for name, what in _IN_PROGRESS.items():
+        if (git_directory / name).exists():
+            return what
+    return None
+
+
+def _seed_index(root: Path, parent: str, temporary_index: Path, git_directory: Path | None,
+                index_env: Mapping[str, str]) -> bool:
+    """Fill ``temporary_index`` with HEAD's tree and the user's cached stats; False if that cannot be done."""
+    import shutil
+
+    if git_directory is None:
+        return False
+    user_index = Path(os.environ.get("GIT_INDEX_FILE") or git_directory / "index")
+    try:
+        shutil.copyfile(user_index, temporary_index)
+    except OSError:
+        return False
+    return run(root, "read-tree", "-m", parent, env=index_env, check=False).returncode == 0
 
 
 @contextmanager

@@ -10,6 +10,15 @@ on a different unit each run, every run a real commit. It reports wall-clock tim
 CPU time of the process and its git children (median, min, max, interquartile range): on
 a shared machine the CPU figure shows what the command costs when the wall figure is
 inflated by other load. Target: median wall ≤ 300 ms on 2 cores.
+
+Measured on the shared 2-core development machine (load average 4–6 from other work):
+
+    before (validate twice, full load twice)   wall median 2521 ms   cpu median 1246 ms
+    one load, one validation (--no-cache)      wall median 1736 ms   cpu median  633 ms
+    with the parse cache (default)             wall median  592 ms   cpu median  470–510 ms
+
+Of the remaining CPU time, importing Python, typer and pydantic is about 250 ms; the
+rules (with SPDX licence parsing, ~80 ms) about 100 ms; git about 50 ms.
 """
 
 from __future__ import annotations

@@ -65,8 +65,8 @@ class Session:
 def open_session(root: Path, today: dt.date, *, lock: bool = True) -> Iterator[Session]:
     """Lock the checkout (for changes), load it, and find who is acting.
 
-    A locked session loads through the parse cache under .git/ (see :mod:`sobctl.ops.cache`)
-    and saves what it learnt when it ends.
+    Sessions load through the parse cache under .git/ (see :mod:`sobctl.ops.cache`); a
+    locked session saves what it learnt when it ends.
     """
     from sobctl.ops import cache as parse_cache
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
 from collections.abc import Callable
@@ -22,7 +23,8 @@ def _yaml_for(text: str) -> tuple[Any, Any]:
     yaml.preserve_quotes = True
     yaml.width = 4096
     indent = indent or 2
-    offset = block_seq_indent if block_seq_indent is not None else 0
+    # A file without block sequences gets the house style ("  - item") for new ones.
+    offset = block_seq_indent if block_seq_indent is not None else 2
     # ruamel guesses one indent from the first nested block, often a sequence ("  - x" → 4);
     # nested mappings keep their own (the house style is 2), or an edit re-indents them all.
     yaml.indent(mapping=_mapping_indent(text) or indent, sequence=max(indent, offset + 2), offset=offset)
@@ -54,11 +56,42 @@ def dump(yaml: Any, data: Any) -> bytes:
 
 
 def edit_file(root: Path, relpath: str, mutate: Callable[[Any], None]) -> Change:
-    """Load ``relpath``, let ``mutate`` change the round-trip data in place, and return the change."""
+    """Load ``relpath``, let ``mutate`` change the round-trip data in place, and return the change.
+
+    Only the lines that must change do: ruamel keeps comments, key order and quotes, and
+    whatever it would still normalise elsewhere (spacing after a colon, indentation of a
+    sequence it did not touch, ...) is taken back from the original bytes.
+    """
     before = (root / relpath).read_bytes()
-    yaml, data = _yaml_for(before.decode("utf-8"))
+    text = before.decode("utf-8")
+    yaml, data = _yaml_for(text)
+    baseline = dump(yaml, data).decode("utf-8")
     mutate(data)
-    return Change(relpath, before, dump(yaml, data))
+    edited = dump(yaml, data).decode("utf-8")
+    return Change(relpath, before, keep_untouched_lines(text, baseline, edited).encode("utf-8"))
+
+
+def keep_untouched_lines(original: str, baseline: str, edited: str) -> str:
+    """``edited`` with every line the edit did not change taken from ``original``.
+
+    ``baseline`` is the dumper's rendering of the unchanged document. Where it renders the
+    original line for line (the usual case), the edit's changes from ``baseline`` to
+    ``edited`` are applied to the original's own lines; otherwise ``edited`` stands.
+    """
+    if baseline == original:
+        return edited
+    old = original.splitlines(keepends=True)
+    base = baseline.splitlines(keepends=True)
+    new = edited.splitlines(keepends=True)
+    if len(old) != len(base):
+        return edited
+    result: list[str] = []
+    matcher = difflib.SequenceMatcher(a=base, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        result.extend(old[i1:i2] if tag == "equal" else new[j1:j2])
+    # An original last line without a newline may now be followed by new lines.
+    return "".join(line if line.endswith(("\n", "\r")) or i == len(result) - 1 else line + "\n"
+                   for i, line in enumerate(result))
 
 
 def new_file(relpath: str, data: dict[str, Any], schema: str) -> Change:

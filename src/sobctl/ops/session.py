@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sobctl.errors import Refused
 from sobctl.model.entities import Person, Role
 from sobctl.repo import git
 from sobctl.repo.workspace import Workspace, load_workspace
+
+if TYPE_CHECKING:
+    from sobctl.ops.cache import LoadCache
 
 
 @dataclass
@@ -21,6 +26,8 @@ class Session:
     today: dt.date
     email: str | None
     actor: Person | None
+    cache: LoadCache | None = None
+    git_dir: Path | None = None
 
     def require_actor(self) -> Person:
         """The person acting, from ``git config user.email``; refused when nobody is listed."""
@@ -42,6 +49,10 @@ class Session:
         raise Refused(f"{actor.name} ({actor.hsa_id}) may not {action}: the role {role} on {where} is missing",
                       rule=f"role:{role}")
 
+    def require_provider_admin(self, action: str) -> Person:
+        """Refuse unless the actor is a care-provider administrator (vardgivaradministrator) today."""
+        return self.require_role(Role.VARDGIVARADMINISTRATOR, [self.provider_id], action)
+
     @property
     def provider_id(self) -> str:
         provider = self.workspace.provider_id
@@ -52,19 +63,40 @@ class Session:
 
 @contextmanager
 def open_session(root: Path, today: dt.date, *, lock: bool = True) -> Iterator[Session]:
-    """Lock the checkout (for changes), load it, and find who is acting."""
-    top = git.require_repository(root)
+    """Lock the checkout (for changes), load it, and find who is acting.
+
+    Sessions load through the parse cache under .git/ (see :mod:`sobctl.ops.cache`); a
+    locked session saves what it learnt when it ends.
+    """
+    from sobctl.ops import cache as parse_cache
+
+    paths = git.repository_paths(root)
+    if paths is None:
+        git.require_repository(root)  # raises the refusal with its hint
+        raise AssertionError("unreachable")
+    top, directory = paths
     if top.resolve() != root.resolve():
         root = root.resolve()
 
-    def load() -> Session:
-        workspace = load_workspace(root)
+    def load(cache: parse_cache.LoadCache | None) -> Session:
+        workspace = load_workspace(root) if cache is None else parse_cache.load_workspace_cached(root, cache)
+        # The workspace lives as long as the command: keep the cyclic garbage collector from
+        # rescanning its (many) objects on every later collection.
+        gc.freeze()
         email = git.config_value(root, "user.email")
         actor = workspace.person_by_email.get(email.lower()) if email else None
-        return Session(root, workspace, today, email, actor)
+        return Session(root, workspace, today, email, actor, cache, directory)
 
-    if not lock:
-        yield load()
-        return
-    with git.repository_lock(root):
-        yield load()
+    try:
+        if not lock:  # a dry run or a read: the cache helps, but only locked sessions write it
+            yield load(parse_cache.open_cache(directory) if parse_cache.enabled() else None)
+            return
+        with git.repository_lock(root, directory=directory):
+            cache = parse_cache.open_cache(directory) if parse_cache.enabled() else None
+            try:
+                yield load(cache)
+            finally:
+                if cache is not None:
+                    cache.save()
+    finally:
+        gc.unfreeze()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
 from sobctl.errors import ExitCode, Refused, SobError
 from sobctl.model.diagnostic import Diagnostic, Severity
 from sobctl.ops.session import Session
 from sobctl.repo import files, git
 from sobctl.repo.trailers import build_message
+from sobctl.repo.workspace import FOLDERS, Overlay, Workspace, load_workspace, parse_document, resolve_locations
 
 
 @dataclass
@@ -70,32 +72,89 @@ def _error_keys(diagnostics: list[Diagnostic]) -> set[tuple[str, str, str]]:
     return {(d.code, d.path, d.message) for d in diagnostics if d.severity is Severity.ERROR}
 
 
-def new_errors(session: Session, act: Act) -> list[Diagnostic]:
-    """Errors the change would add to the repository (ones already there do not block it)."""
-    from sobctl.checks import validate_repository
+def overlaid(workspace: Workspace, overlay: Overlay) -> Workspace | None:
+    """The workspace as it would be with ``overlay`` applied, re-reading only the changed files.
 
-    overlay = {change.path: change.after for change in act.changes}
-    before, _ = validate_repository(session.root, session.today)
-    after, _ = validate_repository(session.root, session.today, overlay)
+    None when the change touches something this shortcut does not model (sobctl.yaml, a file
+    outside the content folders, an id that differs from its file name): then the whole
+    repository is loaded again with the overlay.
+    """
+    result = Workspace(
+        root=workspace.root, config=workspace.config, programs=dict(workspace.programs),
+        units=dict(workspace.units), people=dict(workspace.people), agreements=dict(workspace.agreements),
+        load_diagnostics=[d for d in workspace.load_diagnostics if d.path not in overlay], files=workspace.files,
+    )
+    targets: dict[str, dict[str, Any]] = {"program": result.programs, "unit": result.units,
+                                          "person": result.people, "agreement": result.agreements}
+    for relpath, data in overlay.items():
+        folder_name, _, name = relpath.partition("/")
+        folder = next((f for f in FOLDERS if f.name == folder_name), None)
+        if folder is None or "/" in name or not name.endswith(".yaml") or name.startswith("."):
+            return None
+        stem = name.removesuffix(".yaml")
+        targets[folder.kind].pop(stem, None)
+        if data is None:
+            continue
+        document, problems = parse_document(relpath, data, folder.model)
+        result.load_diagnostics.extend(problems)
+        if document is None:
+            continue
+        if getattr(document, folder.id_field) != stem:
+            return None
+        targets[folder.kind][stem] = document
+    return result
+
+
+def new_errors(session: Session, act: Act) -> list[Diagnostic]:
+    """Errors the change would add to the repository (ones already there do not block it).
+
+    The session's workspace (loaded once, under the lock) is checked as it is and as it would
+    be, re-reading only the changed files; the new errors are then located in the new bytes.
+    """
+    from sobctl.checks import run_checks
+
+    overlay: Overlay = {change.path: change.after for change in act.changes}
+    workspace = session.workspace
+    after_workspace = overlaid(workspace, overlay) or load_workspace(session.root, overlay)
+    cache = session.cache
+    before = cache.known_findings(session.today) if cache is not None else None
+    if before is None:
+        before = workspace.load_diagnostics + run_checks(workspace, session.today)
+    after = after_workspace.load_diagnostics + run_checks(after_workspace, session.today)
+    if cache is not None:  # the next act starts from this state, if this one lands
+        cache.remember_findings(cache.signature(session.today, overlay), after)
     known = _error_keys(before)
-    return [d for d in after if d.severity is Severity.ERROR and (d.code, d.path, d.message) not in known]
+    found = [d for d in after if d.severity is Severity.ERROR and (d.code, d.path, d.message) not in known]
+    resolve_locations(session.root, found, overlay)
+    found.sort(key=Diagnostic.sort_key)
+    return found
 
 
 def apply(session: Session, act: Act, *, dry_run: bool = False, sign: bool = False) -> Outcome:
-    """Validate, then (unless a dry run) write and commit; on any failure restore every byte."""
+    """Check, validate, then (unless a dry run) write and commit; on any failure restore every byte.
+
+    Order: a target with uncommitted changes is refused (exit 4); a result with new errors is
+    refused with its diagnostics (exit 3); only then are files written (atomically) and the
+    touched paths committed through a temporary index. If the commit fails (a hook, signing,
+    anything), the files get their old bytes back and HEAD and the index were never touched.
+    """
     if act.already is not None or not act.changes:
         return Outcome(act)
+    paths = [change.path for change in act.changes]
+    ongoing = git.operation_in_progress(session.git_dir or git.git_dir(session.root))
+    if ongoing is not None:
+        raise Refused(f"the checkout is in the middle of {ongoing}; finish or abort it first",
+                      rule="git-in-progress", hint="git status shows what is going on")
+    dirty = git.dirty_paths(session.root, paths)
+    if dirty:
+        raise Refused(f"uncommitted changes in {', '.join(dirty)}; commit or stash them first",
+                      rule="dirty-target", hint=f"git diff -- {' '.join(dirty)}")
     problems = new_errors(session, act)
     if problems:
         raise InvalidContent(problems)
     diff = unified_diff(act.changes)
     if dry_run:
         return Outcome(act, diff=diff, dry_run=True)
-    paths = [change.path for change in act.changes]
-    dirty = git.dirty_paths(session.root, paths)
-    if dirty:
-        raise Refused(f"uncommitted changes in {', '.join(dirty)}; commit or stash them first",
-                      rule="dirty-target")
     config = session.workspace.config
     sign = sign or bool(config and config.policy.require_signed_commits)
     written: list[Change] = []
@@ -107,7 +166,7 @@ def apply(session: Session, act: Act, *, dry_run: bool = False, sign: bool = Fal
                 files.remove(target)
             else:
                 files.atomic_write(target, change.after)
-        commit = git.commit_paths(session.root, paths, act.message(), sign=sign)
+        commit = git.commit_paths(session.root, paths, act.message(), sign=sign, git_directory=session.git_dir)
     except BaseException:
         _restore(session, written)
         raise

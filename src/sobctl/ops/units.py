@@ -1,35 +1,130 @@
-"""Units and the programs on them: activate, deactivate, archive, assign, unassign."""
+"""Units and the programs on them: activate, deactivate, archive, assign, unassign.
+
+Only a care-provider administrator (vardgivaradministrator) does any of these. Each function
+checks the preconditions of DOMAIN.md's lifecycles, raising ``Refused(rule=…)`` naming the
+one that failed, and returns an ``Act`` whose trailers carry every argument its replayer needs.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sobctl.errors import Refused
-from sobctl.model.entities import APPROVER_ROLES, Ownership, ProgramStatus, Role, Unit, UnitStatus
+from sobctl.errors import Refused, UsageError
+from sobctl.model.entities import APPROVER_ROLES, Ownership, ProgramStatus, Unit, UnitStatus
 from sobctl.ops.edit import edit_file, to_commented
 from sobctl.ops.replay import Trailers, replayer
 from sobctl.ops.session import Session
 from sobctl.ops.transaction import Act
+from sobctl.repo.trailers import one_line
 from sobctl.repo.workspace import path_of
 
+#: Which status each lifecycle act moves a unit to, and from which statuses it may do so.
+TRANSITIONS: dict[str, tuple[UnitStatus, frozenset[UnitStatus]]] = {
+    "activate": (UnitStatus.ACTIVE, frozenset({UnitStatus.INACTIVE, UnitStatus.DEACTIVATED})),
+    "deactivate": (UnitStatus.DEACTIVATED, frozenset({UnitStatus.ACTIVE})),
+    "archive": (UnitStatus.ARCHIVED, frozenset({UnitStatus.DEACTIVATED})),
+}
 
-def _unit(session: Session, unit_id: str) -> Unit:
+
+def clean(text: str | None, option: str, limit: int) -> str | None:
+    """Free text as it will read back from the commit message: one line, or None when empty.
+
+    Acts write the cleaned text into files too, so a replay from the commit reproduces the
+    bytes. Text longer than ``limit`` is refused rather than silently cut.
+    """
+    if text is None:
+        return None
+    cleaned = one_line(text, limit + 1)
+    if len(cleaned) > limit:
+        raise UsageError(f"{option}: at most {limit} characters")
+    return cleaned or None
+
+
+def get_unit(session: Session, unit_id: str) -> Unit:
     unit = session.workspace.units.get(unit_id)
     if unit is None:
         raise Refused(f"no unit {unit_id} in units/", rule="unknown-unit",
-                      hint="sobctl show unit ID, or list units/ to find its HSA-id")
+                      hint="sobctl show unit ID shows a unit; its file is units/<HSA-id>.yaml")
     return unit
+
+
+def _base_trailers(action: str, session: Session, actor_id: str) -> list[tuple[str, str]]:
+    return [("Sob-Action", action), ("Sob-Actor", actor_id), ("Sob-Date", session.today.isoformat())]
+
+
+def change_status(session: Session, verb: str, unit_id: str, *, decision: str | None = None,
+                  reason: str | None = None, withdraw_programs: bool = False) -> Act:
+    """Move a unit along its lifecycle: ``verb`` is activate, deactivate or archive."""
+    target, allowed = TRANSITIONS[verb]
+    actor = session.require_provider_admin(f"{verb} units")
+    unit = get_unit(session, unit_id)
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
+    action = f"unit-{verb}"
+    trailers = [*_base_trailers(action, session, actor.hsa_id), ("Sob-Unit", unit_id)]
+    if verb == "deactivate" and withdraw_programs:
+        trailers.append(("Sob-Withdraw-Programs", "yes"))
+    trailers.append(("Sob-Decision", decision or ""))
+    subject = f"{verb} unit {unit_id}"
+    if unit.status is target:
+        return Act(action, subject, trailers, already=f"unit {unit_id} is already {target}")
+    if unit.status not in allowed:
+        if verb == "archive":
+            raise Refused(f"unit {unit_id} is {unit.status}; a unit must be deactivated before it is archived",
+                          rule="archive-needs-deactivated", hint=f"sobctl unit deactivate {unit_id}")
+        raise Refused(f"unit {unit_id} is {unit.status}; it cannot be {target} from there "
+                      f"(inactive → active → deactivated → archived)", rule="unit-lifecycle")
+    if verb == "activate" and unit.hsa_valid_to is not None and unit.hsa_valid_to < session.today:
+        raise Refused(f"unit {unit_id}'s HSA validity ended {unit.hsa_valid_to}; it cannot be activated",
+                      rule="hsa-validity")
+    running = [a.program for a in unit.programs]
+    if verb == "deactivate" and running and not withdraw_programs:
+        raise Refused(f"unit {unit_id} still runs {len(running)} program(s): {', '.join(running)}",
+                      rule="programs-running",
+                      hint=f"withdraw them in the same commit: sobctl unit deactivate {unit_id} --withdraw-programs")
+    entry = {"status": target.value, "date": session.today, "by": actor.hsa_id, "decision": decision,
+             "reason": reason}
+
+    def mutate(data: Any) -> None:
+        data["status"] = target.value
+        history = data.setdefault("status_history", to_commented([]))
+        history.append(to_commented(entry))
+        if verb == "deactivate" and running and "programs" in data:
+            del data["programs"]
+
+    if verb == "deactivate" and running:
+        subject += f" and withdraw {len(running)} program(s)"
+    change = edit_file(session.root, path_of("unit", unit_id), mutate)
+    return Act(action, subject, trailers, [change], reason)
+
+
+def activate(session: Session, unit_id: str, *, decision: str | None = None, reason: str | None = None) -> Act:
+    """Activate a unit in Stöd och behandling (from inactive or deactivated)."""
+    return change_status(session, "activate", unit_id, decision=decision, reason=reason)
+
+
+def deactivate(session: Session, unit_id: str, *, decision: str | None = None, reason: str | None = None,
+               withdraw_programs: bool = False) -> Act:
+    """Deactivate an active unit; its programs must be withdrawn, in the same commit if asked."""
+    return change_status(session, "deactivate", unit_id, decision=decision, reason=reason,
+                         withdraw_programs=withdraw_programs)
+
+
+def archive(session: Session, unit_id: str, *, decision: str | None = None, reason: str | None = None) -> Act:
+    """Archive a deactivated unit (kept forever, as HSA keeps it)."""
+    return change_status(session, "archive", unit_id, decision=decision, reason=reason)
 
 
 def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
            decision: str | None = None, reason: str | None = None) -> Act:
     """Activate a program on a unit (or record approval of its new major version there)."""
     ws = session.workspace
-    actor = session.require_role(Role.VARDGIVARADMINISTRATOR, [session.provider_id], "assign programs to units")
-    unit = _unit(session, unit_id)
+    actor = session.require_provider_admin("assign programs to units")
+    unit = get_unit(session, unit_id)
     program = ws.programs.get(program_id)
     if program is None:
-        raise Refused(f"no program {program_id} in catalogue/", rule="unknown-program")
+        raise Refused(f"no program {program_id} in catalogue/", rule="unknown-program",
+                      hint="the file is catalogue/<program-id>.yaml")
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     if unit.status is not UnitStatus.ACTIVE:
         raise Refused(f"unit {unit_id} is {unit.status}; programs are assigned only to active units",
                       rule="unit-active", hint=f"sobctl unit activate {unit_id}")
@@ -38,14 +133,16 @@ def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
         raise Refused(f"program {program_id} is {program.status}; only published programs are assigned",
                       rule="program-published")
     published = program.published_entry()
-    major = published.version.major if published else program.version.major
+    version = published.version if published else program.version
+    major = version.major
     if approved_by not in ws.people:
         raise Refused(f"approver {approved_by} is not a person in roles/", rule="unknown-person")
     scopes = ws.ancestors(unit_id)
     if not any(ws.holds(approved_by, role, scope, session.today) for role in APPROVER_ROLES for scope in scopes):
         raise Refused(f"{approved_by} does not hold medicinskt-ansvarig or verksamhetschef at {unit_id}",
                       rule="medical-approval",
-                      hint=f"sobctl role grant medicinskt-ansvarig {approved_by} --scope {unit_id}")
+                      hint=f"a permission administrator of the unit: "
+                      f"sobctl role grant medicinskt-ansvarig {approved_by} --scope {unit_id}")
     owner_id, ownership = ws.ownership_of(unit_id)
     if ownership is not None and ownership.kind is Ownership.PRIVATE:
         agreement = ws.agreements.get(ownership.care_agreement or "")
@@ -55,9 +152,9 @@ def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
         if not agreement.covers_program(program_id, program.area):
             raise Refused(f"care agreement {agreement.id} does not cover {program_id} (area {program.area})",
                           rule="care-agreement")
-    trailers = [("Sob-Action", "assign"), ("Sob-Actor", actor.hsa_id), ("Sob-Unit", unit_id),
-                ("Sob-Program", program_id), ("Sob-Version", f"{major}"), ("Sob-Approved-By", approved_by),
-                ("Sob-Date", session.today.isoformat()), ("Sob-Decision", decision or "")]
+    trailers = [*_base_trailers("assign", session, actor.hsa_id), ("Sob-Unit", unit_id),
+                ("Sob-Program", program_id), ("Sob-Version", str(version)), ("Sob-Approved-By", approved_by),
+                ("Sob-Decision", decision or "")]
     subject = f"assign {program_id} to {unit_id}"
     if existing is not None and unit.programs[existing].major >= major:
         return Act("assign", subject, trailers, already=f"{program_id} already runs on {unit_id} at major {major}")
@@ -65,7 +162,9 @@ def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
                              "by": actor.hsa_id, "approved_by": approved_by, "decision": decision}
 
     def mutate(data: Any) -> None:
-        programs = data.setdefault("programs", to_commented([]))
+        programs = data.get("programs")
+        if programs is None:
+            programs = data["programs"] = to_commented([])
         if existing is not None:
             programs[existing] = to_commented(entry)
         else:
@@ -77,7 +176,56 @@ def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
     return Act("assign", subject, trailers, [change], reason)
 
 
+def unassign(session: Session, program_id: str, unit_id: str, *, decision: str | None = None,
+             reason: str | None = None) -> Act:
+    """Withdraw a program from a unit (the activation leaves the file; Git keeps its history)."""
+    actor = session.require_provider_admin("withdraw programs from units")
+    unit = get_unit(session, unit_id)
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
+    trailers = [*_base_trailers("unassign", session, actor.hsa_id), ("Sob-Unit", unit_id),
+                ("Sob-Program", program_id), ("Sob-Decision", decision or "")]
+    subject = f"unassign {program_id} from {unit_id}"
+    positions = [i for i, a in enumerate(unit.programs) if a.program == program_id]
+    if not positions:
+        if program_id not in session.workspace.programs:
+            raise Refused(f"no program {program_id} in catalogue/ and none such on {unit_id}",
+                          rule="unknown-program")
+        return Act("unassign", subject, trailers, already=f"{program_id} does not run on {unit_id}")
+
+    def mutate(data: Any) -> None:
+        programs = data["programs"]
+        for position in reversed(positions):
+            del programs[position]
+        if not programs:
+            del data["programs"]
+
+    change = edit_file(session.root, path_of("unit", unit_id), mutate)
+    return Act("unassign", subject, trailers, [change], reason)
+
+
+@replayer("unit-activate")
+def _replay_activate(session: Session, trailers: Trailers, reason: str | None) -> Act:
+    return activate(session, trailers["Sob-Unit"], decision=trailers.get("Sob-Decision"), reason=reason)
+
+
+@replayer("unit-deactivate")
+def _replay_deactivate(session: Session, trailers: Trailers, reason: str | None) -> Act:
+    return deactivate(session, trailers["Sob-Unit"], decision=trailers.get("Sob-Decision"), reason=reason,
+                      withdraw_programs=trailers.get("Sob-Withdraw-Programs") == "yes")
+
+
+@replayer("unit-archive")
+def _replay_archive(session: Session, trailers: Trailers, reason: str | None) -> Act:
+    return archive(session, trailers["Sob-Unit"], decision=trailers.get("Sob-Decision"), reason=reason)
+
+
 @replayer("assign")
 def _replay_assign(session: Session, trailers: Trailers, reason: str | None) -> Act:
     return assign(session, trailers["Sob-Program"], trailers["Sob-Unit"], approved_by=trailers["Sob-Approved-By"],
                   decision=trailers.get("Sob-Decision"), reason=reason)
+
+
+@replayer("unassign")
+def _replay_unassign(session: Session, trailers: Trailers, reason: str | None) -> Act:
+    return unassign(session, trailers["Sob-Program"], trailers["Sob-Unit"], decision=trailers.get("Sob-Decision"),
+                    reason=reason)

@@ -68,6 +68,15 @@ def require_repository(root: Path) -> Path:
     return top
 
 
+def repository_paths(root: Path) -> tuple[Path, Path] | None:
+    """(work tree top folder, absolute git dir) in one git call, or None outside a repository."""
+    process = run(root, "rev-parse", "--show-toplevel", "--absolute-git-dir", check=False)
+    lines = process.stdout.splitlines()
+    if process.returncode != 0 or len(lines) != 2:
+        return None
+    return Path(lines[0]), Path(lines[1])
+
+
 def git_dir(root: Path) -> Path:
     return Path(run(root, "rev-parse", "--absolute-git-dir").stdout.strip())
 
@@ -107,7 +116,8 @@ def commits_touching(root: Path, path: str, limit: int = 200) -> list[str]:
     return process.stdout.split() if process.returncode == 0 else []
 
 
-def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool) -> str:
+def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool,
+                 git_directory: Path | None = None) -> str:
     """Commit exactly ``paths`` (as they are in the work tree) on top of HEAD.
 
     A temporary index built from HEAD carries the commit, so whatever the user has staged
@@ -115,11 +125,17 @@ def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool) 
     so the repository's pre-commit and commit-msg hooks and its signing apply; if any of
     them fails, HEAD and the user's index are untouched and GitFailed is raised.
     Returns the new commit id.
+
+    With ``git_directory``, the temporary index starts as a copy of the user's index
+    re-read from HEAD (``read-tree -m`` keeps the cached file stats of entries that match
+    HEAD), so ``git commit`` need not re-hash every file of a large repository.
     """
     parent = head(root)
     with tempfile.TemporaryDirectory(prefix="sobctl-index-") as scratch:
-        index_env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-        if parent is not None:
+        temporary_index = Path(scratch) / "index"
+        index_env = {"GIT_INDEX_FILE": str(temporary_index)}
+        if parent is not None and not _seed_index(root, parent, temporary_index, git_directory, index_env):
+            temporary_index.unlink(missing_ok=True)
             run(root, "read-tree", parent, env=index_env)
         run(root, "add", "--all", "--", *paths, env=index_env)
         message_file = Path(scratch) / "message"
@@ -141,13 +157,55 @@ def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool) 
     return new_head
 
 
+_IN_PROGRESS = {
+    "MERGE_HEAD": "a merge", "CHERRY_PICK_HEAD": "a cherry-pick", "REVERT_HEAD": "a revert",
+    "rebase-merge": "a rebase", "rebase-apply": "a rebase or git am",
+}
+
+
+def operation_in_progress(git_directory: Path) -> str | None:
+    """Which unfinished git operation (merge, rebase, …) the checkout is in, if any.
+
+    A commit made then would become part of it (a merge commit would conclude the user's merge).
+    """
+    for name, what in _IN_PROGRESS.items():
+        if (git_directory / name).exists():
+            return what
+    return None
+
+
+def _seed_index(root: Path, parent: str, temporary_index: Path, git_directory: Path | None,
+                index_env: Mapping[str, str]) -> bool:
+    """Fill ``temporary_index`` with HEAD's tree and the user's cached stats; False if that cannot be done."""
+    import shutil
+
+    if git_directory is None:
+        return False
+    user_index = Path(os.environ.get("GIT_INDEX_FILE") or git_directory / "index")
+    try:
+        shutil.copyfile(user_index, temporary_index)
+    except OSError:
+        return False
+    return run(root, "read-tree", "-m", parent, env=index_env, check=False).returncode == 0
+
+
 @contextmanager
-def repository_lock(root: Path, timeout: float = 30.0) -> Iterator[None]:
-    """Serialise sobctl processes that change one checkout (a lock file under .git/)."""
+def repository_lock(root: Path, timeout: float | None = None, *, directory: Path | None = None) -> Iterator[None]:
+    """Serialise sobctl processes that change one checkout (a lock file under .git/).
+
+    A second process waits for the first; after ``timeout`` seconds (default
+    $SOBCTL_LOCK_TIMEOUT, else 30) it gives up with a refusal, having changed nothing.
+    """
     import fcntl
     import time
 
-    lock_path = git_dir(root) / "sobctl.lock"
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("SOBCTL_LOCK_TIMEOUT", "30"))
+        except ValueError:
+            timeout = 30.0
+
+    lock_path = (directory or git_dir(root)) / "sobctl.lock"
     with open(lock_path, "a+") as handle:
         deadline = time.monotonic() + timeout
         while True:

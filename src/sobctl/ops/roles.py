@@ -1,0 +1,160 @@
+"""Role grants and revocations, authorised per DOMAIN.md's roles table.
+
+- Care-provider roles (vardgivaradministrator, kontaktperson) and unit permission
+  administrators (behorighetsadministrator) are granted and revoked only by a
+  care-provider administrator.
+- A unit's staff roles are granted and revoked only by a permission administrator of that unit.
+- Nobody grants or revokes their own roles.
+
+A revocation is recorded on the grant (revoked_at, revoked_by, revoke_decision); grants are
+never deleted, so the files keep who held what, when and on which decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sobctl.errors import Refused
+from sobctl.model.entities import (
+    PROVIDER_ROLES,
+    PUBLISHING_ROLES,
+    UNIT_STAFF_ROLES,
+    Grant,
+    Person,
+    Role,
+    UnitStatus,
+    UnitType,
+)
+from sobctl.ops.edit import edit_file, to_commented
+from sobctl.ops.replay import Trailers, replayer
+from sobctl.ops.session import Session
+from sobctl.ops.transaction import Act
+from sobctl.ops.units import clean, get_unit
+from sobctl.repo.workspace import path_of
+
+#: Roles only a care-provider administrator grants and revokes.
+ADMINISTERED_BY_PROVIDER = frozenset({*PROVIDER_ROLES, Role.BEHORIGHETSADMINISTRATOR})
+
+
+def get_person(session: Session, person_id: str) -> Person:
+    person = session.workspace.people.get(person_id)
+    if person is None:
+        raise Refused(f"no person {person_id} in roles/", rule="unknown-person",
+                      hint=f"register them first: sobctl person add {person_id} --name NAME --email EMAIL")
+    return person
+
+
+def authorise(session: Session, role: Role, person_id: str, scope: str, verb: str) -> Person:
+    """The actor, if they may ``verb`` (grant/revoke) ``role`` on ``scope`` to ``person_id``."""
+    if role in ADMINISTERED_BY_PROVIDER:
+        actor = session.require_provider_admin(f"{verb} {role}")
+    else:
+        get_unit(session, scope)
+        actor = session.require_role(Role.BEHORIGHETSADMINISTRATOR, [scope], f"{verb} {role} on {scope}")
+    if actor.hsa_id == person_id:
+        raise Refused(f"{actor.name} ({actor.hsa_id}) may not {verb} their own roles", rule="self-grant",
+                      hint="ask another administrator to do it")
+    return actor
+
+
+def check_scope(session: Session, role: Role, scope: str) -> None:
+    """The scope must fit the role: the care provider for provider roles, a fitting unit otherwise."""
+    provider = session.provider_id
+    if role in PROVIDER_ROLES:
+        if scope != provider:
+            raise Refused(f"{role} is held on the care provider {provider}, not on {scope}", rule="role-scope",
+                          hint=f"--scope {provider}")
+        return
+    unit = get_unit(session, scope)
+    if role in PUBLISHING_ROLES and unit.type is not UnitType.PUBLISHING_UNIT:
+        raise Refused(f"{role} is held on a publishing unit; {scope} is a {unit.type}", rule="role-scope")
+    if role not in UNIT_STAFF_ROLES | {Role.BEHORIGHETSADMINISTRATOR}:  # pragma: no cover - every role is covered
+        raise Refused(f"{role} cannot be granted on a unit", rule="role-scope")
+    if unit.status is UnitStatus.ARCHIVED:
+        raise Refused(f"unit {scope} is archived; no roles are granted there", rule="unit-archived")
+
+
+def grant(session: Session, role: Role, person_id: str, scope: str, *, valid_to: dt.date | None = None,
+          decision: str | None = None, reason: str | None = None) -> Act:
+    """Grant ``role`` on ``scope`` to a person, from today until ``valid_to`` (open-ended if None)."""
+    actor = authorise(session, role, person_id, scope, "grant")
+    person = get_person(session, person_id)
+    check_scope(session, role, scope)
+    if valid_to is not None and valid_to < session.today:
+        raise Refused(f"--valid-to {valid_to} is before today ({session.today})", rule="valid-to")
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
+    trailers = [("Sob-Action", "role-grant"), ("Sob-Actor", actor.hsa_id), ("Sob-Date", session.today.isoformat()),
+                ("Sob-Person", person_id), ("Sob-Role", role.value), ("Sob-Unit", scope),
+                ("Sob-Valid-To", valid_to.isoformat() if valid_to else ""), ("Sob-Decision", decision or "")]
+    subject = f"grant {role} on {scope} to {person_id}"
+    current = [g for g in person.grants if g.role is role and g.scope == scope and g.in_force(session.today)]
+    if current:
+        if any(g.valid_to == valid_to for g in current):
+            until = f" until {valid_to}" if valid_to else ""
+            return Act("role-grant", subject, trailers, already=f"{person_id} already holds {role} on {scope}{until}")
+        held = ", ".join(f"until {g.valid_to}" if g.valid_to else "without end" for g in current)
+        raise Refused(f"{person_id} already holds {role} on {scope} ({held})", rule="grant-exists",
+                      hint="to change its end, revoke it and grant it again")
+    entry: dict[str, Any] = {"role": role.value, "scope": scope, "granted_by": actor.hsa_id,
+                             "granted_at": session.today, "valid_to": valid_to, "decision": decision}
+
+    def mutate(data: Any) -> None:
+        grants = data.get("grants")
+        if grants is None:
+            grants = data["grants"] = to_commented([])
+        grants.append(to_commented(entry))
+
+    change = edit_file(session.root, path_of("person", person_id), mutate)
+    return Act("role-grant", subject, trailers, [change], reason)
+
+
+def revoke(session: Session, role: Role, person_id: str, scope: str, *, decision: str | None = None,
+           reason: str | None = None) -> Act:
+    """Revoke ``role`` on ``scope`` from a person as of today, recording it on the grant."""
+    actor = authorise(session, role, person_id, scope, "revoke")
+    person = get_person(session, person_id)
+    decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
+    trailers = [("Sob-Action", "role-revoke"), ("Sob-Actor", actor.hsa_id), ("Sob-Date", session.today.isoformat()),
+                ("Sob-Person", person_id), ("Sob-Role", role.value), ("Sob-Unit", scope),
+                ("Sob-Decision", decision or "")]
+    subject = f"revoke {role} on {scope} from {person_id}"
+    matching = [i for i, g in enumerate(person.grants) if g.role is role and g.scope == scope]
+    if not matching:
+        raise Refused(f"{person_id} was never granted {role} on {scope}", rule="no-grant",
+                      hint=f"sobctl role list --person {person_id}")
+    # Grants in force today, and ones that would start later: both end now.
+    live = [i for i in matching if _not_ended(person.grants[i], session.today)]
+    if not live:
+        return Act("role-revoke", subject, trailers, already=f"{person_id} no longer holds {role} on {scope}")
+
+    def mutate(data: Any) -> None:
+        for position in live:
+            item = data["grants"][position]
+            item["revoked_at"] = session.today
+            item["revoked_by"] = actor.hsa_id
+            if decision:
+                item["revoke_decision"] = decision
+
+    change = edit_file(session.root, path_of("person", person_id), mutate)
+    return Act("role-revoke", subject, trailers, [change], reason)
+
+
+def _not_ended(item: Grant, today: dt.date) -> bool:
+    return item.revoked_at is None and (item.valid_to is None or item.valid_to >= today)
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+@replayer("role-grant")
+def _replay_grant(session: Session, trailers: Trailers, reason: str | None) -> Act:
+    return grant(session, Role(trailers["Sob-Role"]), trailers["Sob-Person"], trailers["Sob-Unit"],
+                 valid_to=_date(trailers.get("Sob-Valid-To")), decision=trailers.get("Sob-Decision"), reason=reason)
+
+
+@replayer("role-revoke")
+def _replay_revoke(session: Session, trailers: Trailers, reason: str | None) -> Act:
+    return revoke(session, Role(trailers["Sob-Role"]), trailers["Sob-Person"], trailers["Sob-Unit"],
+                  decision=trailers.get("Sob-Decision"), reason=reason)

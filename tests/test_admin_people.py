@@ -9,7 +9,7 @@ import pytest
 from admin_support import P001, P004, P006, act, act_as, assert_refused, busy, changed_in_head, head_trailers
 from conftest import TODAY, git, snapshot
 
-NEW = "SE2321000016-P020"
+NEW = "SE2321000016-P820"
 
 
 def test_person_add_writes_a_valid_file_and_one_commit(region: Path) -> None:

@@ -259,7 +259,7 @@ def test_whole_lifecycle_from_draft_to_retired(region: Path, tmp_path: Path) -> 
     flagged = [d for d in report["diagnostics"] if d["code"] == "SOB304" and PROGRAM in d["message"]]
     assert [d["path"] for d in flagged] == [f"units/{U200}.yaml"]
     ok(act(region, ADMIN, "assign", PROGRAM, U200, "--approved-by", P010))
-    assert head_trailers(region)["Sob-Version"] == "2"
+    assert head_trailers(region)["Sob-Version"] == "2.0"
     activation = next(a for a in load(region, f"units/{U200}.yaml")["programs"] if a["program"] == PROGRAM)
     assert activation["major"] == 2
     assert not [d for d in validate(region)["diagnostics"] if d["code"] == "SOB304" and PROGRAM in d["message"]]

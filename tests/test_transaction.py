@@ -258,7 +258,7 @@ REPLAYED = [
     ("assign", PROGRAM, U200, "--approved-by", P010, "--decision", "RS 2026/114", "--reason", "Ny \u2028rad"),
     ("role", "grant", "behorighetsadministrator", P006, "--scope", U200, "--valid-to", "2027-06-30"),
     ("role", "revoke", "vardgivaradministrator", "SE2321000016-P002", "--scope", PROVIDER, "--decision", "RS 5"),
-    ("person", "add", "SE2321000016-P020", "--name", "Sara Berg", "--email", "s@x.se", "--email", "t@x.se"),
+    ("person", "add", "SE2321000016-P820", "--name", "Sara Berg", "--email", "s@x.se", "--email", "t@x.se"),
 ]
 
 

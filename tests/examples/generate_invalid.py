@@ -1104,6 +1104,47 @@ case(
 )
 
 
+OTHER = "sha256:" + "1" * 64
+f = {"catalogue/fall-ny-struktur.yaml": program("fall-ny-struktur", status="draft", version="1.1", history=f"""  - version: "1.0"
+    date: 2024-02-01
+    note: Första versionen.
+    published: 2024-02-15
+    fingerprint: {OTHER}
+    structure: {OTHER}
+    approvals:
+      - by: SE2321000016-P008
+        role: utgivare
+        at: 2024-02-10
+        fingerprint: {OTHER}
+  - version: "1.1"
+    date: 2024-06-01
+    note: Ny modul, men bara en MINOR.
+""")}
+case(
+    "sob606-minor-changes-structure",
+    "A MINOR version whose structure differs from the version published before it.",
+    f,
+    [exp("SOB606", "catalogue/fall-ny-struktur.yaml", f, 'version: "1.1"')],
+)
+
+f = {"catalogue/fall-granskning.yaml": program("fall-granskning", status="in-review", history=f"""  - version: "1.0"
+    date: 2024-02-01
+    note: Första versionen.
+    approvals:
+      - by: SE2321000016-P008
+        role: utgivare
+        at: 2024-02-10
+        fingerprint: {OTHER}
+""")}
+case(
+    "sob607-approval-of-other-content",
+    "A version in review whose approval is of other content than it now holds.",
+    f,
+    [exp("SOB607", "catalogue/fall-granskning.yaml", f, f"fingerprint: {OTHER}")],
+    exit=0,
+)
+
+
 def main() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)

@@ -1105,7 +1105,7 @@ case(
 
 
 OTHER = "sha256:" + "1" * 64
-f = {"catalogue/fall-ny-struktur.yaml": program("fall-ny-struktur", status="draft", version="1.1", history=f"""  - version: "1.0"
+MINOR_HISTORY = f"""  - version: "1.0"
     date: 2024-02-01
     note: Första versionen.
     published: 2024-02-15
@@ -1119,7 +1119,8 @@ f = {"catalogue/fall-ny-struktur.yaml": program("fall-ny-struktur", status="draf
   - version: "1.1"
     date: 2024-06-01
     note: Ny modul, men bara en MINOR.
-""")}
+"""
+f = {"catalogue/fall-ny-struktur.yaml": program("fall-ny-struktur", status="draft", version="1.1", history=MINOR_HISTORY)}
 case(
     "sob606-minor-changes-structure",
     "A MINOR version whose structure differs from the version published before it.",

@@ -1120,7 +1120,9 @@ MINOR_HISTORY = f"""  - version: "1.0"
     date: 2024-06-01
     note: Ny modul, men bara en MINOR.
 """
-f = {"catalogue/fall-ny-struktur.yaml": program("fall-ny-struktur", status="draft", version="1.1", history=MINOR_HISTORY)}
+f = {
+    "catalogue/fall-ny-struktur.yaml": program("fall-ny-struktur", status="draft", version="1.1", history=MINOR_HISTORY)
+}
 case(
     "sob606-minor-changes-structure",
     "A MINOR version whose structure differs from the version published before it.",

@@ -259,34 +259,51 @@ def _check_signature(root: Path, check: _Commit, workspace: Workspace, actor_id:
 
 
 def _verify_plain_edit(root: Path, check: _Commit, parent: str, changed: list[str]) -> None:
-    """A commit without trailers: allowed only as a designer's edit of programs that stay drafts."""
+    """A commit without trailers: allowed only as a designer's edit of programs that stay drafts.
+
+    One that changes several content files in ways no plain edit may is most likely a squash merge
+    of several acts (which drops their trailers), and is reported as such.
+    """
     content = [p for p in changed if git.is_content_path(p)]
-    several = len(content) > 1 and len({p.split("/", 1)[0] for p in content}) > 1
-    hint = ("a squash merge drops the trailers of the acts it folds together: use merge commits or rebase-merge"
-            if several else "make the change with the sobctl command that records it")
-    outside = [p for p in content if not p.startswith("catalogue/")]
-    if outside:
-        check.find("AUD001", f"changes {', '.join(outside)} without sobctl trailers; only drafts in catalogue/ "
-                   "may be edited by hand", path=outside[0], hint=hint)
+    problems = _plain_edit_problems(root, check, parent, content)
+    if len(content) > 1 and any(code == "AUD001" for code, _, _ in problems):
+        check.find("AUD012", f"changes {len(content)} content files ({', '.join(content[:4])}"
+                   f"{', …' if len(content) > 4 else ''}) without sobctl trailers: a squash merge of several "
+                   "acts (or hand edits) that cannot be verified",
+                   hint="merge pull requests with a merge commit or rebase-merge, never squash; "
+                   "make every change with the sobctl command that records it")
         return
+    for code, message, path in problems:
+        check.find(code, message, path=path, hint="make the change with the sobctl command that records it")
+
+
+def _plain_edit_problems(root: Path, check: _Commit, parent: str,
+                         content: list[str]) -> list[tuple[str, str, str | None]]:
+    problems: list[tuple[str, str, str | None]] = []
+    outside = [p for p in content if not p.startswith("catalogue/")]
+    for path in outside:
+        problems.append(("AUD001", f"changes {path} without sobctl trailers; only drafts in catalogue/ may be "
+                         "edited by hand", path))
+    inside = [p for p in content if p.startswith("catalogue/")]
+    if not inside:
+        return problems
     before = load_workspace_from_files(git.tree_files(root, parent))
     after = load_workspace_from_files(git.tree_files(root, check.info.commit))
     author = before.person_by_email.get(check.info.author_email.lower())
-    if author is None:
-        check.find("AUD008", f"plain edit by {check.info.author_email}, who is not a person in roles/ at the "
-                   "parent commit", hint=hint)
-        return
     day = _author_day(check.info.author_date)
-    for path in content:
+    for path in inside:
         pid = path.split("/", 1)[1].removesuffix(".yaml")
         old, new = before.programs.get(pid), after.programs.get(pid)
         if old is None or new is None or old.status is not ProgramStatus.DRAFT or new.status is not ProgramStatus.DRAFT:
-            check.find("AUD001", f"{path} is changed without sobctl trailers but the program is not a draft before "
-                       "and after the change", path=path, hint="submit, approve and publish with sobctl program …")
-            continue
-        if not before.holds(author.hsa_id, Role.DESIGNER, old.publishing_unit, day):
-            check.find("AUD007", f"{author.name} ({author.hsa_id}) edited draft {pid} without holding designer at "
-                       f"{old.publishing_unit}", path=path)
+            problems.append(("AUD001", f"{path} is changed without sobctl trailers but the program is not a draft "
+                             "before and after the change", path))
+        elif author is None:
+            problems.append(("AUD008", f"plain edit of {pid} by {check.info.author_email}, who is not a person in "
+                             "roles/ at the parent commit", path))
+        elif not before.holds(author.hsa_id, Role.DESIGNER, old.publishing_unit, day):
+            problems.append(("AUD007", f"{author.name} ({author.hsa_id}) edited draft {pid} without holding "
+                             f"designer at {old.publishing_unit}", path))
+    return problems
 
 
 def _author_day(iso: str) -> dt.date:

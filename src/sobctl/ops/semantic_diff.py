@@ -216,15 +216,16 @@ def _sections(out: _Collector, pid: str, mid: str, old: Module, new: Module) -> 
     old_titles = [s.title for s in old.sections]
     new_titles = [s.title for s in new.sections]
     for tag, olds, news in _align(old_titles, new_titles):
-        if tag == "replace" and len(olds) == len(news):
-            for i, j in zip(olds, news, strict=True):
-                out.add("content", pid, "section-retitled", f"{mid}: section '{old_titles[i]}' → '{new_titles[j]}'",
-                        module=mid)
-        elif tag != "equal":
-            for i in olds:
-                out.add("content", pid, "section-removed", f"{mid}: section '{old_titles[i]}' removed", module=mid)
-            for j in news:
-                out.add("content", pid, "section-added", f"{mid}: section '{new_titles[j]}' added", module=mid)
+        if tag == "equal":
+            continue
+        pairs = _pair_renamed(olds, news, old_titles, new_titles)
+        for i, j in pairs:
+            out.add("content", pid, "section-retitled", f"{mid}: section '{old_titles[i]}' → '{new_titles[j]}'",
+                    module=mid)
+        for i in sorted(set(olds) - {i for i, _ in pairs}):
+            out.add("content", pid, "section-removed", f"{mid}: section '{old_titles[i]}' removed", module=mid)
+        for j in sorted(set(news) - {j for _, j in pairs}):
+            out.add("content", pid, "section-added", f"{mid}: section '{new_titles[j]}' added", module=mid)
     a = [f"{step.title}" for _, step in old_steps]
     b = [f"{step.title}" for _, step in new_steps]
     for tag, olds, news in _align(a, b):
@@ -237,17 +238,38 @@ def _sections(out: _Collector, pid: str, mid: str, old: Module, new: Module) -> 
                 if before.text != after.text:
                     out.add("content", pid, "step-text", f"{mid}: text of step '{after.title}' changed",
                             module=mid, step=after.title)
-        elif tag == "replace" and len(olds) == len(news):
-            for i, j in zip(olds, news, strict=True):
-                out.add("content", pid, "step-retitled", f"{mid}: step '{a[i]}' → '{b[j]}'", module=mid, step=b[j])
         else:
+            pairs = _pair_renamed(olds, news, a, b)
+            paired_old = {i for i, _ in pairs}
+            paired_new = {j for _, j in pairs}
+            for i, j in pairs:
+                out.add("content", pid, "step-retitled", f"{mid}: step '{a[i]}' → '{b[j]}'", module=mid, step=b[j])
             for i in olds:
-                out.add("content", pid, "step-removed", f"{mid}: step '{a[i]}' removed (section '{old_steps[i][0]}')",
-                        module=mid, step=a[i])
+                if i not in paired_old:
+                    out.add("content", pid, "step-removed",
+                            f"{mid}: step '{a[i]}' removed (section '{old_steps[i][0]}')", module=mid, step=a[i])
             for j in news:
-                out.add("content", pid, "step-added",
-                        f"{mid}: step '{b[j]}' ({new_steps[j][1].kind}) added (section '{new_steps[j][0]}')",
-                        module=mid, step=b[j])
+                if j not in paired_new:
+                    out.add("content", pid, "step-added",
+                            f"{mid}: step '{b[j]}' ({new_steps[j][1].kind}) added (section '{new_steps[j][0]}')",
+                            module=mid, step=b[j])
+
+
+def _pair_renamed(olds: list[int], news: list[int], a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """In a replaced block, the old items that were retitled: all of them pairwise when the counts
+    match, otherwise those whose new title is close (in order)."""
+    if len(olds) == len(news):
+        return list(zip(olds, news, strict=True))
+    pairs: list[tuple[int, int]] = []
+    start = 0
+    for i in olds:
+        for position in range(start, len(news)):
+            j = news[position]
+            if difflib.SequenceMatcher(a=a[i].lower(), b=b[j].lower()).ratio() >= 0.6:
+                pairs.append((i, j))
+                start = position + 1
+                break
+    return pairs
 
 
 def _contributors(out: _Collector, pid: str, old: list[Contributor], new: list[Contributor]) -> None:

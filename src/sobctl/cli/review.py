@@ -105,6 +105,13 @@ def init(
     admin_email: Annotated[
         list[str] | None, typer.Option("--admin-email", help="Each administrator's e-mail, in order.")
     ] = None,
+    hooks_repo: Annotated[
+        str, typer.Option("--pre-commit-repo", metavar="URL",
+                          help="Where pre-commit gets the sobctl hook; 'local' runs the sobctl installed here.")
+    ] = "local",
+    hooks_rev: Annotated[
+        str | None, typer.Option("--pre-commit-rev", metavar="REV", help="Tag or commit of --pre-commit-repo.")
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", metavar="DATE", help="Take DATE as today (dates written).")
     ] = None,
@@ -116,12 +123,14 @@ def init(
     --orgnr 232100-0016 --admin SE2321000016-P001 --admin-name 'Anna L' --admin-email anna@x.se
     --admin SE2321000016-P002 --admin-name 'Bo K' --admin-email bo@x.se
     """
+    from sobctl import __version__
     from sobctl.cli.common import parse_date
     from sobctl.ops.init import create_region
 
     admins = admin or []
     commit = create_region(directory, region_name=region_name, hsa_id=hsa_id, orgnr=orgnr, admins=admins,
-                           admin_names=admin_name or [], admin_emails=admin_email or [], today=parse_date(as_of))
+                           admin_names=admin_name or [], admin_emails=admin_email or [], today=parse_date(as_of),
+                           hooks_repo=hooks_repo, hooks_rev=hooks_rev or f"v{__version__}")
     if len(admins) < 2:
         err("warning: a region needs two care-provider administrators who grant each other the role; "
             "until then sobctl validate reports it (pass --admin twice)")

@@ -86,6 +86,8 @@ def test_only_the_range_is_checked(history: Path) -> None:
         (f"Sob-Actor: {ADMIN}", "Sob-Actor: SE2321000016-P999", "AUD008"),
         ("Sob-Date: 2026-11-23", "Sob-Date: 2026-11-22", "AUD006"),  # the activation date differs
         ("Sob-Decision: RS 2026/0101", "Sob-Decision: RS 2026/9999", "AUD006"),
+        ("Sob-Version: 1", "Sob-Version: 2", "AUD002"),  # the act records major 1
+        ("Sob-Program: kbt-depression", "Sob-Program: kbt-depression\nSob-Extra: yes", "AUD002"),
     ],
 )
 def test_edited_trailer_is_caught(history: Path, old: str, new: str, expected: str) -> None:
@@ -322,3 +324,11 @@ def test_sarif_without_findings_validates(history: Path) -> None:
     code, sarif, _ = verify(history, "--format", "sarif")
     assert code == 0
     jsonschema.validate(json.loads(sarif), json.loads(SARIF_SCHEMA.read_text()))
+
+
+def test_unsigned_plain_edit_where_signing_is_required_is_caught(signing: tuple[Path, Path, Path]) -> None:
+    root, _, _ = signing
+    (root / f"catalogue/{DRAFT}.yaml").write_text(draft_yaml(title="Bättre sömn"), encoding="utf-8")
+    commit_as(root, DESIGNER_EMAIL, "Fredrik Lund", "Retitle", f"catalogue/{DRAFT}.yaml")
+    code, findings = verify_json(root)
+    assert code == 1 and [f["code"] for f in findings] == ["AUD010"]

@@ -22,7 +22,7 @@ from sobctl.errors import Refused, SobError
 from sobctl.model.entities import ProgramStatus, Role
 from sobctl.model.ids import parse_hsa_id
 from sobctl.repo import git
-from sobctl.repo.trailers import parse_trailers, reason_of
+from sobctl.repo.trailers import one_line, parse_trailers, reason_of
 from sobctl.repo.workspace import Workspace, load_workspace, load_workspace_from_files
 
 #: Trailers every act carries.
@@ -173,7 +173,21 @@ def _verify_act(root: Path, check: _Commit, parent: str, changed: list[str], pai
         if act.already is not None:
             check.find("AUD003", f"replaying {action} on the parent changes nothing: {act.already}")
             return
+        _compare_trailers(check, act.trailers, trailers)
         _compare(root, check, parent, changed, {c.path: c.after for c in act.changes})
+
+
+def _compare_trailers(check: _Commit, written: list[tuple[str, str]], found: dict[str, str]) -> None:
+    """The act records its arguments in trailers: each must say what the commit says (none added or dropped)."""
+    expected = {key: one_line(value) for key, value in written if one_line(value)}
+    for key in sorted(set(expected) | set(found)):
+        if expected.get(key) != found.get(key):
+            if key not in found:
+                check.find("AUD002", f"trailer {key} is missing (the act records '{expected[key]}')")
+            elif key not in expected:
+                check.find("AUD002", f"trailer {key}: '{found[key]}' is not one the act records")
+            else:
+                check.find("AUD002", f"trailer {key} says '{found[key]}' but the act records '{expected[key]}'")
 
 
 def _compare(root: Path, check: _Commit, parent: str, changed: list[str], expected: dict[str, bytes | None]) -> None:
@@ -291,6 +305,8 @@ def _plain_edit_problems(root: Path, check: _Commit, parent: str,
     after = load_workspace_from_files(git.tree_files(root, check.info.commit))
     author = before.person_by_email.get(check.info.author_email.lower())
     day = _author_day(check.info.author_date)
+    if author is not None:
+        _check_signature(root, check, before, author.hsa_id)
     for path in inside:
         pid = path.split("/", 1)[1].removesuffix(".yaml")
         old, new = before.programs.get(pid), after.programs.get(pid)

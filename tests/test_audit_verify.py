@@ -332,3 +332,12 @@ def test_unsigned_plain_edit_where_signing_is_required_is_caught(signing: tuple[
     commit_as(root, DESIGNER_EMAIL, "Fredrik Lund", "Retitle", f"catalogue/{DRAFT}.yaml")
     code, findings = verify_json(root)
     assert code == 1 and [f["code"] for f in findings] == ["AUD010"]
+
+
+def test_shallow_clone_is_refused(history: Path, tmp_path: Path) -> None:
+    assign(history)
+    assign(history, UNIT2)
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{history}", str(clone))
+    code, _, stderr = verify(clone)
+    assert code == 4 and "shallow" in stderr and "fetch-depth: 0" in stderr

@@ -101,6 +101,10 @@ def _big_change(root: Path) -> None:
         {"revoked_at": today, "revoked_by": ADMIN}))
     edit(root, "agreements/vardavtal-lugna-sinnen.yaml", lambda d: d.update(
         {"valid_to": dt.date(2030, 12, 31), "last_review": today}))
+    agreement = (root / "agreements/vardavtal-lugna-sinnen.yaml").read_text(encoding="utf-8")
+    (root / "agreements/vardavtal-nytt.yaml").write_text(
+        agreement.replace("id: vardavtal-lugna-sinnen", "id: vardavtal-nytt"), encoding="utf-8")
+    edit(root, "units/SE2321000016-U200.yaml", lambda d: d.update({"status": "deactivated"}))
     commit(root, "Many changes")
 
 
@@ -124,6 +128,8 @@ def test_every_kind_of_change(history: Path) -> None:
         ("roles", "SE2321000016-P006", "revoked"),
         ("agreements", "vardavtal-lugna-sinnen", "renewed"),
         ("agreements", "vardavtal-lugna-sinnen", "reviewed"),
+        ("agreements", "vardavtal-nytt", "added"),
+        ("units", "SE2321000016-U200", "deactivated"),
     }
     assert expected <= found, expected - found
     _, stdout, _ = diff(history, "HEAD~1..HEAD", "--format", "json")
@@ -144,6 +150,7 @@ def test_reverse_direction_reads_as_undoing(history: Path) -> None:
     assert ("units", "SE2321000016-U300", "inactivated") in found
     assert ("roles", APPROVER, "grant-removed") in found
     assert ("agreements", "vardavtal-lugna-sinnen", "shortened") in found
+    assert ("agreements", "vardavtal-nytt", "removed") in found
     assert changes(history, "HEAD~2..HEAD~1") == {("activations", UNIT, "added")}
     assert ("activations", UNIT, "withdrawn") in changes(history, "HEAD~1..HEAD~2")
 
@@ -179,3 +186,15 @@ def test_bad_input(history: Path) -> None:
     assert diff(history, "HEAD..HEAD", "--format", "html")[0] == 2
     code, _, stderr = diff(history, "nosuch..HEAD")
     assert code == 4 and "nosuch" in stderr
+
+
+def test_agreement_ended_and_unit_archived(history: Path) -> None:
+    edit(history, "agreements/vardavtal-lugna-sinnen.yaml", lambda d: d.update({"ended": dt.date(2026, 11, 23)}))
+    edit(history, "units/SE2321000016-U300.yaml", lambda d: d.update({"status": "archived"}))
+    edit(history, "catalogue/kbt-depression.yaml", lambda d: d.update({"status": "retired"}))
+    commit(history, "Wind down")
+    assert changes(history, "HEAD~1..HEAD") == {
+        ("agreements", "vardavtal-lugna-sinnen", "ended"),
+        ("units", "SE2321000016-U300", "archived"),
+        ("programs", "kbt-depression", "retired"),
+    }

@@ -74,6 +74,9 @@ def verify(root: Path, revision_range: str = "HEAD") -> AuditResult:
     from sobctl.ops.replay import load_all
 
     load_all()
+    if git.is_shallow(root):
+        raise Refused("this clone is shallow: the oldest commits have lost their parents and cannot be verified",
+                      rule="shallow", hint="git fetch --unshallow (in CI: actions/checkout with fetch-depth: 0)")
     result = AuditResult(revision_range)
     for commit in git.commits(root, revision_range):
         info = git.commit_info(root, commit)

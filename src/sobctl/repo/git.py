@@ -244,6 +244,11 @@ class CommitInfo:
         return self.commit[:10]
 
 
+def is_shallow(root: Path) -> bool:
+    """A clone with cut-off history (its oldest commits look parentless)."""
+    return run(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+
+
 def commits(root: Path, revision_range: str) -> list[str]:
     """The commits of a range (``A..B`` or a single revision for its whole history), oldest first."""
     process = run(root, "rev-list", "--reverse", "--topo-order", revision_range, check=False)

@@ -24,10 +24,11 @@ from sobctl.model.entities import (
     Unit,
     UnitStatus,
 )
-from sobctl.repo.workspace import Workspace
+from sobctl.repo.workspace import Workspace, path_of
 
 #: Sections in the order they are shown, with their headings.
 SECTIONS: dict[str, str] = {
+    "files": "Files sobctl cannot read",
     "programs": "Programs",
     "versions": "Versions",
     "content": "Content",
@@ -95,10 +96,34 @@ def compare(before: Workspace, after: Workspace, *, base: str = "", head: str = 
             out.add("config", "policy", "policy-changed", f"policy {key}: {old} → {new}", field=key, old=old, new=new)
         if before.config.care_provider != after.config.care_provider:
             out.add("config", "care_provider", "provider-changed", "care provider details changed")
+    _unreadable(out, before, after)
     order = {name: position for position, name in enumerate(SECTIONS)}
     # A stable sort keeps the generated order within one object (modules, steps in reading order).
     entries = sorted(enumerate(out.entries), key=lambda pair: (order[pair[1].section], pair[1].subject, pair[0]))
     return ChangeReport(base, head, [entry for _, entry in entries])
+
+
+_KIND_OF_SECTION = {"programs": "program", "versions": "program", "content": "program", "copyright": "program",
+                    "activations": "unit", "units": "unit", "roles": "person", "agreements": "agreement"}
+
+
+def _unreadable(out: _Collector, before: Workspace, after: Workspace) -> None:
+    """A file that cannot be read on either side is reported as such; what its absence from the
+    model would suggest (a removed unit, withdrawn activations) is not claimed."""
+    bad: dict[str, str] = {}
+    for side, workspace in (("base", before), ("head", after)):
+        for item in workspace.load_diagnostics:
+            bad.setdefault(item.path, f"at {side}: {item.message}")
+    if not bad:
+        return
+    kept = []
+    for entry in out.entries:
+        kind = _KIND_OF_SECTION.get(entry.section)
+        if kind is None or path_of(kind, entry.subject) not in bad:
+            kept.append(entry)
+    out.entries = kept
+    for path in sorted(bad):
+        out.add("files", path, "unreadable", f"{bad[path]} (run sobctl validate)")
 
 
 def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterable[tuple[str, tuple[Any, Any]]]:

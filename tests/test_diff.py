@@ -53,11 +53,11 @@ def test_assign_shows_as_an_activation(history: Path) -> None:
     assign(history)
     code, text, _ = diff(history, "HEAD~1..HEAD")
     assert code == 0
-    assert f"Activations (1)\n  {UNIT}\n    added: kbt-depression major 1 activated" in text
+    assert f"Activations (1)\n  {UNIT} (Mottagning Väst)\n    added: kbt-depression major 1 activated" in text
     code, markdown, _ = diff(history, "HEAD~1..HEAD", "--format", "markdown")
     assert code == 0
     assert markdown.startswith("## sobctl: what this change does\n")
-    assert f"- **{UNIT}**\n  - added: kbt-depression major 1 activated" in markdown
+    assert f"- **{UNIT}** Mottagning Väst\n  - added: kbt-depression major 1 activated" in markdown
     assert "<details>" not in markdown
     assert changes(history, "HEAD~1..HEAD") == {("activations", UNIT, "added")}
 

@@ -155,7 +155,7 @@ def _verify_act(root: Path, check: _Commit, parent: str, changed: list[str], pai
             return
         _check_author(check, workspace, actor_id)
         _check_signature(root, check, workspace, actor_id)
-        session = Session(tree, workspace, today, check.info.author_email, actor)
+        session = Session(root=tree, workspace=workspace, today=today, email=check.info.author_email, actor=actor)
         try:
             act = REPLAYERS[action](session, trailers, reason_of(check.info.message))
         except KeyError as exc:

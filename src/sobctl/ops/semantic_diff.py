@@ -61,6 +61,8 @@ class ChangeReport:
     base: str
     head: str
     entries: list[Entry] = field(default_factory=list)
+    #: A readable name for each subject (program title, unit or person name, agreement title).
+    labels: dict[str, str] = field(default_factory=dict)
 
     def section(self, name: str) -> list[Entry]:
         return [e for e in self.entries if e.section == name]
@@ -72,7 +74,7 @@ class ChangeReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"base": self.base, "head": self.head, "counts": self.counts,
-                "changes": [e.as_dict() for e in self.entries]}
+                "changes": [{**e.as_dict(), "label": self.labels.get(e.subject, "")} for e in self.entries]}
 
 
 class _Collector:
@@ -100,7 +102,22 @@ def compare(before: Workspace, after: Workspace, *, base: str = "", head: str = 
     order = {name: position for position, name in enumerate(SECTIONS)}
     # A stable sort keeps the generated order within one object (modules, steps in reading order).
     entries = sorted(enumerate(out.entries), key=lambda pair: (order[pair[1].section], pair[1].subject, pair[0]))
-    return ChangeReport(base, head, [entry for _, entry in entries])
+    kept = [entry for _, entry in entries]
+    return ChangeReport(base, head, kept, _labels({e.subject for e in kept}, before, after))
+
+
+def _labels(subjects: set[str], before: Workspace, after: Workspace) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for workspace in (before, after):  # the head's names win
+        for ident, program in workspace.programs.items():
+            labels[ident] = program.title
+        for ident, unit in workspace.units.items():
+            labels[ident] = unit.name
+        for ident, person in workspace.people.items():
+            labels[ident] = person.name
+        for ident, agreement in workspace.agreements.items():
+            labels[ident] = agreement.title
+    return {subject: labels[subject] for subject in sorted(subjects) if subject in labels}
 
 
 _KIND_OF_SECTION = {"programs": "program", "versions": "program", "content": "program", "copyright": "program",
@@ -212,7 +229,8 @@ def _content(out: _Collector, pid: str, old: list[Module], new: list[Module]) ->
     for module in new:
         if module.id not in old_by_id:
             steps = sum(len(s.steps) for s in module.sections)
-            out.add("content", pid, "module-added", f"module {module.id} '{module.title}' added ({steps} steps)",
+            out.add("content", pid, "module-added",
+                    f"module {module.id} '{module.title}' added ({steps} step{'' if steps == 1 else 's'})",
                     module=module.id)
     for module in old:
         if module.id not in new_by_id:
@@ -343,7 +361,8 @@ def _units(out: _Collector, before: Workspace, after: Workspace) -> None:
         if a is not None and b is not None:
             if a.status != b.status:
                 latest = b.status_history[-1] if b.status_history else None
-                decision = f", decision {latest.decision}" if latest and latest.decision else ""
+                current = latest is not None and latest.status == b.status
+                decision = f", decision {latest.decision}" if current and latest and latest.decision else ""
                 out.add("units", uid, _STATUS_CHANGE[b.status], f"'{b.name}': {a.status} → {b.status}{decision}",
                         old=a.status, new=b.status)
             for name in ("name", "type", "parent", "hsa_valid_to", "ownership"):

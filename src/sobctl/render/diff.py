@@ -45,7 +45,8 @@ def render_text(report: ChangeReport) -> str:
         lines.append("")
         lines.append(f"{title} ({len(entries)})")
         for subject, items in groupby(entries, key=lambda e: e.subject):
-            lines.append(f"  {subject}")
+            label = report.labels.get(subject)
+            lines.append(f"  {subject} ({label})" if label else f"  {subject}")
             lines.extend(f"    {e.change}: {e.detail}" for e in items)
     return "\n".join(lines) + "\n"
 

@@ -86,7 +86,8 @@ def test_only_the_range_is_checked(history: Path) -> None:
         (f"Sob-Actor: {ADMIN}", "Sob-Actor: SE2321000016-P999", "AUD008"),
         ("Sob-Date: 2026-11-23", "Sob-Date: 2026-11-22", "AUD006"),  # the activation date differs
         ("Sob-Decision: RS 2026/0101", "Sob-Decision: RS 2026/9999", "AUD006"),
-        ("Sob-Version: 1", "Sob-Version: 2", "AUD002"),  # the act records major 1
+        ("Sob-Version: 1", "Sob-Version: 2", "AUD002"),
+        ("Sob-Date: 2026-11-23", "Sob-Date: 2027-01-01", "AUD014"),  # the act records major 1
         ("Sob-Program: kbt-depression", "Sob-Program: kbt-depression\nSob-Extra: yes", "AUD002"),
     ],
 )
@@ -341,3 +342,12 @@ def test_shallow_clone_is_refused(history: Path, tmp_path: Path) -> None:
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{history}", str(clone))
     code, _, stderr = verify(clone)
     assert code == 4 and "shallow" in stderr and "fetch-depth: 0" in stderr
+
+
+def test_codes_are_listed() -> None:
+    from conftest import run_cli
+
+    result = run_cli("audit", "codes", "--format", "json")
+    listed = {c["code"] for c in json.loads(result.stdout)}
+    assert result.code == 0 and {"AUD001", "AUD004", "AUD012"} <= listed
+    assert all(code.startswith("AUD") for code in listed)

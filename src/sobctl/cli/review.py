@@ -136,3 +136,19 @@ def init(
             "until then sobctl validate reports it (pass --admin twice)")
     err(f"created region repository {directory} [{commit[:12]}]\n"
         "  next: replace the team placeholders in .github/CODEOWNERS, push, and protect the main branch")
+
+
+@audit_app.command("codes")
+def audit_codes(
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text | json")] = "text",
+) -> None:
+    """List every code audit verify can report, with a one-line description."""
+    import json
+
+    from sobctl.model.audit_codes import AUDIT_CODES
+
+    if output_format == "json":
+        out(json.dumps([{"code": c.code, "name": c.name, "description": c.description}
+                        for c in AUDIT_CODES.values()], indent=2) + "\n")
+        return
+    out("".join(f"{c.code}  {c.name:<20} {c.description}\n" for c in AUDIT_CODES.values()))

@@ -36,6 +36,7 @@ _CODES = [
               "trailers."),
     AuditCode("AUD013", "merge-changes", "A merge commit carries changes of its own (files that match neither "
               "parent)."),
+    AuditCode("AUD014", "future-date", "Sob-Date is later than the day the commit was authored."),
 ]
 
 AUDIT_CODES: dict[str, AuditCode] = {c.code: c for c in _CODES}

@@ -145,6 +145,9 @@ def _verify_act(root: Path, check: _Commit, parent: str, changed: list[str], pai
     except ValueError:
         check.find("AUD002", f"Sob-Date '{trailers['Sob-Date']}' is not a date (YYYY-MM-DD)")
         return
+    authored = _author_day(check.info.author_date)
+    if today > authored + dt.timedelta(days=1):
+        check.find("AUD014", f"Sob-Date {today} is later than the commit, authored {authored}")
     with tempfile.TemporaryDirectory(prefix="sobctl-audit-") as scratch:
         tree = Path(scratch)
         git.materialise(root, parent, tree)

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import git
+from conftest import git, run_cli
 from history import (
     ADMIN,
     ADMIN_EMAIL,
@@ -345,9 +345,17 @@ def test_shallow_clone_is_refused(history: Path, tmp_path: Path) -> None:
 
 
 def test_codes_are_listed() -> None:
-    from conftest import run_cli
-
     result = run_cli("audit", "codes", "--format", "json")
     listed = {c["code"] for c in json.loads(result.stdout)}
     assert result.code == 0 and {"AUD001", "AUD004", "AUD012"} <= listed
     assert all(code.startswith("AUD") for code in listed)
+
+
+def test_backdated_act_is_caught(history: Path) -> None:
+    assign(history)
+    result = run_cli("assign", "kbt-depression", UNIT2, "--approved-by", APPROVER, "--as-of", "2026-01-05",
+                     "--repo", str(history))
+    assert result.code == 0, result.stderr
+    code, findings = verify_json(history)
+    assert code == 1 and [f["code"] for f in findings] == ["AUD015"]
+    assert "2026-01-05" in findings[0]["message"]

@@ -37,6 +37,8 @@ _CODES = [
     AuditCode("AUD013", "merge-changes", "A merge commit carries changes of its own (files that match neither "
               "parent)."),
     AuditCode("AUD014", "future-date", "Sob-Date is later than the day the commit was authored."),
+    AuditCode("AUD015", "backdated", "Sob-Date is earlier than the Sob-Date of the act before it (roles are "
+              "judged on that day, so backdating could dodge a revocation)."),
 ]
 
 AUDIT_CODES: dict[str, AuditCode] = {c.code: c for c in _CODES}

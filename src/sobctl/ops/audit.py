@@ -148,6 +148,9 @@ def _verify_act(root: Path, check: _Commit, parent: str, changed: list[str], pai
     authored = _author_day(check.info.author_date)
     if today > authored + dt.timedelta(days=1):
         check.find("AUD014", f"Sob-Date {today} is later than the commit, authored {authored}")
+    previous = dict(parse_trailers(git.commit_info(root, parent).message)).get("Sob-Date", "")
+    if previous[:10] > trailers["Sob-Date"][:10] and _is_date(previous):
+        check.find("AUD015", f"Sob-Date {today} is earlier than {previous}, the date of the act before it")
     with tempfile.TemporaryDirectory(prefix="sobctl-audit-") as scratch:
         tree = Path(scratch)
         git.materialise(root, parent, tree)
@@ -326,6 +329,14 @@ def _plain_edit_problems(root: Path, check: _Commit, parent: str,
             problems.append(("AUD007", f"{author.name} ({author.hsa_id}) edited draft {pid} without holding "
                              f"designer at {old.publishing_unit}", path))
     return problems
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _author_day(iso: str) -> dt.date:

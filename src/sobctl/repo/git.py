@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sobctl.errors import GitFailed, Refused
@@ -220,3 +221,154 @@ def repository_lock(root: Path, timeout: float | None = None, *, directory: Path
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# --- reading history (diff, audit verify) -------------------------------------------------------
+
+CONTENT_PREFIXES = ("catalogue/", "units/", "roles/", "agreements/")
+CONTENT_FILE = "sobctl.yaml"
+
+
+def is_content_path(path: str) -> bool:
+    """A file whose bytes are part of the region's administration (sobctl.yaml or a content folder)."""
+    return path == CONTENT_FILE or path.startswith(CONTENT_PREFIXES)
+
+
+def resolve(root: Path, revision: str) -> str:
+    """The full commit id of a revision, or a refusal naming the revision that is not there."""
+    process = run(root, "rev-parse", "--verify", "-q", f"{revision}^{{commit}}", check=False)
+    commit = process.stdout.strip()
+    if process.returncode != 0 or not commit:
+        raise Refused(f"no commit '{revision}' in this repository", rule="revision",
+                      hint="fetch it first (in CI: actions/checkout with fetch-depth: 0)")
+    return commit
+
+
+def read_blobs(root: Path, objects: Sequence[str]) -> list[bytes]:
+    """The contents of many blobs in one ``git cat-file --batch`` run, in the order asked."""
+    if not objects:
+        return []
+    try:
+        request = "\n".join(objects).encode() + b"\n"
+        process = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input=request,
+                                 capture_output=True, env={**os.environ, **_BASE_ENV}, check=False)
+    except FileNotFoundError:
+        raise GitFailed("git is not installed or not on PATH") from None
+    if process.returncode != 0:
+        raise GitFailed(f"git cat-file failed: {process.stderr.decode('utf-8', 'replace').strip()}")
+    data = process.stdout
+    result: list[bytes] = []
+    position = 0
+    for _ in objects:
+        header_end = data.index(b"\n", position)
+        header = data[position:header_end].split()
+        if len(header) < 3 or header[1] == b"missing":
+            raise GitFailed(f"git cat-file: object {header[0].decode()} is missing")
+        size = int(header[2])
+        start = header_end + 1
+        result.append(data[start:start + size])
+        position = start + size + 1
+    return result
+
+
+def tree_files(root: Path, revision: str, *, content_only: bool = True) -> dict[str, bytes]:
+    """Every file (by default only the region's content files) at a revision: path → bytes.
+
+    Symlinks and submodules are left out: the loader refuses them on disk too.
+    """
+    listing = run(root, "ls-tree", "-r", "-z", "--full-tree", revision).stdout
+    paths: list[str] = []
+    objects: list[str] = []
+    for entry in listing.split("\0"):
+        if not entry:
+            continue
+        meta, path = entry.split("\t", 1)
+        mode, kind, obj = meta.split()
+        if kind != "blob" or mode == "120000" or (content_only and not is_content_path(path)):
+            continue
+        paths.append(path)
+        objects.append(obj)
+    return dict(zip(paths, read_blobs(root, objects), strict=True))
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """One commit as the audit sees it."""
+
+    commit: str
+    parents: tuple[str, ...]
+    author_email: str
+    author_date: str  # ISO 8601
+    subject: str
+    message: str
+    signature_status: str  # %G?: G good, B bad, U good but unknown validity, N none, E cannot check, …
+    signing_key: str  # %GK
+    signing_fingerprint: str  # %GF
+
+    @property
+    def short(self) -> str:
+        return self.commit[:10]
+
+
+def is_shallow(root: Path) -> bool:
+    """A clone with cut-off history (its oldest commits look parentless)."""
+    return run(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+
+
+def commits(root: Path, revision_range: str) -> list[str]:
+    """The commits of a range (``A..B`` or a single revision for its whole history), oldest first."""
+    process = run(root, "rev-list", "--reverse", "--topo-order", revision_range, check=False)
+    if process.returncode != 0:
+        raise Refused(f"not a revision range here: {revision_range} ({process.stderr.strip()})", rule="revision",
+                      hint="fetch the base first (in CI: actions/checkout with fetch-depth: 0)")
+    return [line for line in process.stdout.split() if line]
+
+
+def commit_info(root: Path, commit: str, env: Mapping[str, str] | None = None) -> CommitInfo:
+    """Parents, author e-mail, message and signature facts of a commit."""
+    separator = "\x1f"
+    fields = ["%H", "%P", "%ae", "%aI", "%G?", "%GK", "%GF", "%s", "%B"]
+    out = run(root, "show", "-s", f"--format={separator.join(fields)}", commit, env=env).stdout
+    parts = out.split(separator, 8)
+    if len(parts) < 9:
+        raise GitFailed(f"git show: unexpected output for {commit}")
+    full, parents, email, date, status, key, fingerprint, subject, message = parts
+    return CommitInfo(full, tuple(parents.split()), email.strip(), date.strip(), subject,
+                      message.rstrip("\n") + "\n",
+                      status.strip() or "N", key.strip(), fingerprint.strip())
+
+
+def changed_paths(root: Path, parent: str | None, commit: str) -> list[str]:
+    """Paths that differ between a parent (None: the empty tree) and a commit, renames as delete + add."""
+    if parent is None:
+        process = run(root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
+        return sorted(p for p in process.stdout.split("\0") if p)
+    process = run(root, "diff-tree", "-r", "-z", "--no-renames", "--name-only", parent, commit)
+    return sorted(p for p in process.stdout.split("\0") if p)
+
+
+def materialise(root: Path, revision: str, destination: Path) -> None:
+    """Check a revision's tree out into ``destination`` (not a work tree of the repository).
+
+    A temporary index keeps the repository's own index and work tree untouched.
+    """
+    with tempfile.TemporaryDirectory(prefix="sobctl-index-") as scratch:
+        index_env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        run(root, "read-tree", revision, env=index_env)
+        prefix = str(destination).rstrip("/") + "/"
+        run(root, "checkout-index", "--all", "--force", f"--prefix={prefix}", env=index_env)
+
+
+def init_repository(root: Path) -> None:
+    run(root, "init", "--quiet")
+
+
+def commit_all(root: Path, message: str) -> str:
+    """Stage everything in a fresh work tree and make its first commit."""
+    run(root, "add", "--all")
+    process = run(root, "commit", "--quiet", "--no-verify", "-m", message, check=False)
+    if process.returncode != 0:
+        detail = (process.stderr + process.stdout).strip()
+        raise GitFailed(f"git commit was refused: {detail}",
+                        hint="git needs user.name and user.email: git config --global user.email you@region.example")
+    return head(root) or ""

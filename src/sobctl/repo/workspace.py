@@ -302,3 +302,34 @@ def resolve_locations(root: Path, diagnostics: list[Diagnostic], overlay: Overla
             tree = None
         for item in items:
             item.line, item.column = locate(tree, item.pointer) if tree is not None else (1, 1)
+
+
+def load_workspace_from_files(files: dict[str, bytes], root: Path | None = None) -> Workspace:
+    """A workspace from a path → bytes mapping (e.g. a commit's tree); the same rules as on disk.
+
+    Only ``sobctl.yaml`` and the ``.yaml`` documents directly inside the content folders count;
+    bad documents become diagnostics and are left out, as :func:`load_workspace` does.
+    """
+    workspace = Workspace(root=root or Path("."))
+    raw = files.get(CONFIG_FILE)
+    if raw is not None:
+        workspace.files += 1
+        config, problems = parse_document(CONFIG_FILE, raw, Config)
+        workspace.load_diagnostics.extend(problems)
+        workspace.config = config if isinstance(config, Config) else None
+    targets: dict[str, dict[str, Any]] = {
+        "program": workspace.programs, "unit": workspace.units,
+        "person": workspace.people, "agreement": workspace.agreements,
+    }
+    by_name = {folder.name: folder for folder in FOLDERS}
+    for relpath in sorted(files):
+        folder_name, _, name = relpath.partition("/")
+        folder = by_name.get(folder_name)
+        if folder is None or "/" in name or not name.endswith(".yaml") or name.startswith("."):
+            continue
+        workspace.files += 1
+        document, problems = parse_document(relpath, files[relpath], folder.model)
+        workspace.load_diagnostics.extend(problems)
+        if document is not None and getattr(document, folder.id_field) == name.removesuffix(".yaml"):
+            targets[folder.kind][getattr(document, folder.id_field)] = document
+    return workspace

@@ -1,0 +1,488 @@
+"""What a change means for the administration: two workspaces in, a :class:`ChangeReport` out.
+
+Pure: no git, no files. ``sobctl diff`` loads the workspaces at two revisions and renders the
+report; the same two workspaces always give the same report (everything is sorted).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sobctl.model.entities import (
+    Activation,
+    Agreement,
+    Contributor,
+    Grant,
+    Module,
+    Person,
+    Program,
+    ProgramStatus,
+    Unit,
+    UnitStatus,
+)
+from sobctl.repo.workspace import Workspace, path_of
+
+#: Sections in the order they are shown, with their headings.
+SECTIONS: dict[str, str] = {
+    "files": "Files sobctl cannot read",
+    "programs": "Programs",
+    "versions": "Versions",
+    "content": "Content",
+    "copyright": "Contributors and copyright",
+    "activations": "Activations",
+    "units": "Units",
+    "roles": "Roles",
+    "agreements": "Agreements",
+    "config": "Configuration",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One change: in which section, about which object, what kind of change, and in words."""
+
+    section: str
+    subject: str
+    change: str
+    detail: str
+    facts: tuple[tuple[str, str], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"section": self.section, "subject": self.subject, "change": self.change, "detail": self.detail,
+                "facts": dict(self.facts)}
+
+
+@dataclass
+class ChangeReport:
+    base: str
+    head: str
+    entries: list[Entry] = field(default_factory=list)
+    #: A readable name for each subject (program title, unit or person name, agreement title).
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def section(self, name: str) -> list[Entry]:
+        return [e for e in self.entries if e.section == name]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = Counter(e.section for e in self.entries)
+        return {name: counted[name] for name in SECTIONS if counted[name]}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"base": self.base, "head": self.head, "counts": self.counts,
+                "changes": [{**e.as_dict(), "label": self.labels.get(e.subject, "")} for e in self.entries]}
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+
+    def add(self, section: str, subject: str, change: str, detail: str, **facts: object) -> None:
+        pairs = tuple(sorted((k, "" if v is None else str(v)) for k, v in facts.items()))
+        self.entries.append(Entry(section, subject, change, detail, pairs))
+
+
+def compare(before: Workspace, after: Workspace, *, base: str = "", head: str = "") -> ChangeReport:
+    """The change from ``before`` to ``after`` in administration terms."""
+    out = _Collector()
+    _programs(out, before.programs, after.programs)
+    _units(out, before, after)
+    _people(out, before.people, after.people)
+    _agreements(out, before.agreements, after.agreements)
+    if before.config != after.config and before.config is not None and after.config is not None:
+        for key, (old, new) in _field_changes(before.config.policy.model_dump(), after.config.policy.model_dump()):
+            out.add("config", "policy", "policy-changed", f"policy {key}: {old} → {new}", field=key, old=old, new=new)
+        if before.config.care_provider != after.config.care_provider:
+            out.add("config", "care_provider", "provider-changed", "care provider details changed")
+    _unreadable(out, before, after)
+    order = {name: position for position, name in enumerate(SECTIONS)}
+    # A stable sort keeps the generated order within one object (modules, steps in reading order).
+    entries = sorted(enumerate(out.entries), key=lambda pair: (order[pair[1].section], pair[1].subject, pair[0]))
+    kept = [entry for _, entry in entries]
+    return ChangeReport(base, head, kept, _labels({e.subject for e in kept}, before, after))
+
+
+def _labels(subjects: set[str], before: Workspace, after: Workspace) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for workspace in (before, after):  # the head's names win
+        for ident, program in workspace.programs.items():
+            labels[ident] = program.title
+        for ident, unit in workspace.units.items():
+            labels[ident] = unit.name
+        for ident, person in workspace.people.items():
+            labels[ident] = person.name
+        for ident, agreement in workspace.agreements.items():
+            labels[ident] = agreement.title
+    return {subject: labels[subject] for subject in sorted(subjects) if subject in labels}
+
+
+_KIND_OF_SECTION = {"programs": "program", "versions": "program", "content": "program", "copyright": "program",
+                    "activations": "unit", "units": "unit", "roles": "person", "agreements": "agreement"}
+
+
+def _unreadable(out: _Collector, before: Workspace, after: Workspace) -> None:
+    """A file that cannot be read on either side is reported as such; what its absence from the
+    model would suggest (a removed unit, withdrawn activations) is not claimed."""
+    bad: dict[str, str] = {}
+    for side, workspace in (("base", before), ("head", after)):
+        for item in workspace.load_diagnostics:
+            bad.setdefault(item.path, f"at {side}: {item.message}")
+    if not bad:
+        return
+    kept = []
+    for entry in out.entries:
+        kind = _KIND_OF_SECTION.get(entry.section)
+        if kind is None or path_of(kind, entry.subject) not in bad:
+            kept.append(entry)
+    out.entries = kept
+    for path in sorted(bad):
+        out.add("files", path, "unreadable", f"{bad[path]} (run sobctl validate)")
+
+
+def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterable[tuple[str, tuple[Any, Any]]]:
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            yield key, (old.get(key), new.get(key))
+
+
+# --- programs ---------------------------------------------------------------------------------
+
+
+def _programs(out: _Collector, old: dict[str, Program], new: dict[str, Program]) -> None:
+    for pid in sorted(set(old) | set(new)):
+        before, after = old.get(pid), new.get(pid)
+        if before is None and after is not None:
+            out.add("programs", pid, "added", f"new program '{after.title}' ({after.status}, version {after.version})",
+                    status=after.status, version=after.version, title=after.title)
+            _contributors(out, pid, [], after.contributors)
+            continue
+        if after is None and before is not None:
+            out.add("programs", pid, "removed", f"program '{before.title}' removed from the catalogue "
+                    f"(was {before.status}; programs are retired, not removed)", status=before.status)
+            continue
+        assert before is not None and after is not None
+        if before.status != after.status:
+            change = "retired" if after.status is ProgramStatus.RETIRED else "status"
+            out.add("programs", pid, change, f"{before.status} → {after.status}", old=before.status, new=after.status)
+        if before.title != after.title:
+            out.add("programs", pid, "retitled", f"title '{before.title}' → '{after.title}'")
+        for name in ("owning_unit", "publishing_unit", "responsible_publisher", "medically_responsible", "area",
+                     "kind", "target_group", "open"):
+            if getattr(before, name) != getattr(after, name):
+                out.add("programs", pid, "field-changed", f"{name}: {getattr(before, name)} → {getattr(after, name)}",
+                        field=name, old=getattr(before, name), new=getattr(after, name))
+        if before.producer != after.producer:
+            out.add("programs", pid, "producer-changed",
+                    f"producer {before.producer.kind}/{before.producer.agreement or '-'} → "
+                    f"{after.producer.kind}/{after.producer.agreement or '-'}")
+        if before.risk_analysis != after.risk_analysis:
+            ref = after.risk_analysis.reference if after.risk_analysis else "none"
+            out.add("programs", pid, "risk-analysis", f"risk analysis now {ref}")
+        _versions(out, pid, before, after)
+        _content(out, pid, before.content.modules, after.content.modules)
+        _contributors(out, pid, before.contributors, after.contributors)
+        old_assets = {a.name: a for a in before.assets}
+        new_assets = {a.name: a for a in after.assets}
+        for name in sorted(set(old_assets) | set(new_assets)):
+            a, b = old_assets.get(name), new_assets.get(name)
+            if a is None and b is not None:
+                out.add("copyright", pid, "asset-added", f"asset '{name}' ({b.licence or b.agreement or 'no licence'})")
+            elif b is None:
+                out.add("copyright", pid, "asset-removed", f"asset '{name}' removed")
+            elif a != b:
+                out.add("copyright", pid, "asset-changed", f"asset '{name}' now {b.licence or b.agreement or '-'}")
+
+
+def _versions(out: _Collector, pid: str, before: Program, after: Program) -> None:
+    if before.version != after.version:
+        level = "major" if after.version.major != before.version.major else "minor"
+        entry = after.entry(after.version)
+        note = entry.note if entry else ""
+        out.add("versions", pid, "bumped", f"{before.version} → {after.version} ({level}): {note}".rstrip(": "),
+                old=before.version, new=after.version, level=level, note=note)
+    old_entries = {str(e.version): e for e in before.history}
+    for entry in after.history:
+        key = str(entry.version)
+        previous = old_entries.get(key)
+        old_approvals = {(a.by, a.role, a.fingerprint) for a in previous.approvals} if previous else set()
+        for approval in entry.approvals:
+            if (approval.by, approval.role, approval.fingerprint) not in old_approvals:
+                out.add("versions", pid, "approved", f"version {key} approved by {approval.by} ({approval.role})",
+                        version=key, by=approval.by, role=approval.role)
+        if entry.published is not None and (previous is None or previous.published is None):
+            out.add("versions", pid, "published", f"version {key} published {entry.published}",
+                    version=key, date=entry.published)
+        if previous is not None and previous.note != entry.note:
+            out.add("versions", pid, "note-changed", f"note of version {key}: {entry.note}", version=key)
+    new_keys = {str(e.version) for e in after.history}
+    for key in sorted(set(old_entries) - new_keys):
+        out.add("versions", pid, "history-removed", f"version {key} removed from the history", version=key)
+
+
+def _content(out: _Collector, pid: str, old: list[Module], new: list[Module]) -> None:
+    old_by_id = {m.id: m for m in old}
+    new_by_id = {m.id: m for m in new}
+    for module in new:
+        if module.id not in old_by_id:
+            steps = sum(len(s.steps) for s in module.sections)
+            out.add("content", pid, "module-added",
+                    f"module {module.id} '{module.title}' added ({steps} step{'' if steps == 1 else 's'})",
+                    module=module.id)
+    for module in old:
+        if module.id not in new_by_id:
+            out.add("content", pid, "module-removed", f"module {module.id} '{module.title}' removed", module=module.id)
+    for module in new:
+        previous = old_by_id.get(module.id)
+        if previous is None:
+            continue
+        if previous.title != module.title:
+            out.add("content", pid, "module-retitled", f"module {module.id}: '{previous.title}' → '{module.title}'",
+                    module=module.id)
+        _sections(out, pid, module.id, previous, module)
+    if [m.id for m in old if m.id in new_by_id] != [m.id for m in new if m.id in old_by_id]:
+        out.add("content", pid, "modules-reordered", "modules reordered: " + ", ".join(m.id for m in new))
+
+
+def _align(old: list[str], new: list[str]) -> Iterable[tuple[str, list[int], list[int]]]:
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        yield tag, list(range(i1, i2)), list(range(j1, j2))
+
+
+def _sections(out: _Collector, pid: str, mid: str, old: Module, new: Module) -> None:
+    old_steps = [(s.title, step) for s in old.sections for step in s.steps]
+    new_steps = [(s.title, step) for s in new.sections for step in s.steps]
+    old_titles = [s.title for s in old.sections]
+    new_titles = [s.title for s in new.sections]
+    for tag, olds, news in _align(old_titles, new_titles):
+        if tag == "equal":
+            continue
+        pairs = _pair_renamed(olds, news, old_titles, new_titles)
+        for i, j in pairs:
+            out.add("content", pid, "section-retitled", f"{mid}: section '{old_titles[i]}' → '{new_titles[j]}'",
+                    module=mid)
+        for i in sorted(set(olds) - {i for i, _ in pairs}):
+            out.add("content", pid, "section-removed", f"{mid}: section '{old_titles[i]}' removed", module=mid)
+        for j in sorted(set(news) - {j for _, j in pairs}):
+            out.add("content", pid, "section-added", f"{mid}: section '{new_titles[j]}' added", module=mid)
+    a = [f"{step.title}" for _, step in old_steps]
+    b = [f"{step.title}" for _, step in new_steps]
+    for tag, olds, news in _align(a, b):
+        if tag == "equal":
+            for i, j in zip(olds, news, strict=True):
+                before, after = old_steps[i][1], new_steps[j][1]
+                if before.kind != after.kind:
+                    out.add("content", pid, "step-kind", f"{mid}: step '{after.title}' {before.kind} → {after.kind}",
+                            module=mid, step=after.title)
+                if before.text != after.text:
+                    out.add("content", pid, "step-text", f"{mid}: text of step '{after.title}' changed",
+                            module=mid, step=after.title)
+        else:
+            pairs = _pair_renamed(olds, news, a, b)
+            paired_old = {i for i, _ in pairs}
+            paired_new = {j for _, j in pairs}
+            for i, j in pairs:
+                out.add("content", pid, "step-retitled", f"{mid}: step '{a[i]}' → '{b[j]}'", module=mid, step=b[j])
+            for i in olds:
+                if i not in paired_old:
+                    out.add("content", pid, "step-removed",
+                            f"{mid}: step '{a[i]}' removed (section '{old_steps[i][0]}')", module=mid, step=a[i])
+            for j in news:
+                if j not in paired_new:
+                    out.add("content", pid, "step-added",
+                            f"{mid}: step '{b[j]}' ({new_steps[j][1].kind}) added (section '{new_steps[j][0]}')",
+                            module=mid, step=b[j])
+
+
+def _pair_renamed(olds: list[int], news: list[int], a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """In a replaced block, the old items that were retitled: all of them pairwise when the counts
+    match, otherwise those whose new title is close (in order)."""
+    if len(olds) == len(news):
+        return list(zip(olds, news, strict=True))
+    pairs: list[tuple[int, int]] = []
+    start = 0
+    for i in olds:
+        for position in range(start, len(news)):
+            j = news[position]
+            if difflib.SequenceMatcher(a=a[i].lower(), b=b[j].lower()).ratio() >= 0.6:
+                pairs.append((i, j))
+                start = position + 1
+                break
+    return pairs
+
+
+def _contributors(out: _Collector, pid: str, old: list[Contributor], new: list[Contributor]) -> None:
+    old_by = {(c.name, c.role): c for c in old}
+    new_by = {(c.name, c.role): c for c in new}
+    for key in sorted(set(old_by) | set(new_by)):
+        name, role = key
+        a, b = old_by.get(key), new_by.get(key)
+        if a is None:
+            out.add("copyright", pid, "contributor-added", f"contributor {name} ({role}) added", name=name, role=role)
+        elif b is None:
+            out.add("copyright", pid, "contributor-removed", f"contributor {name} ({role}) removed", name=name,
+                    role=role)
+        old_records = {(r.kind, r.document, r.date, r.expires) for r in (a.records if a else [])}
+        new_records = {(r.kind, r.document, r.date, r.expires) for r in (b.records if b else [])}
+        for kind, document, date, expires in sorted(new_records - old_records, key=str):
+            until = f", until {expires}" if expires else ""
+            out.add("copyright", pid, "record-added", f"{kind} {document} ({date}{until}) for {name}",
+                    name=name, kind=kind, document=document)
+        for kind, document, date, _ in sorted(old_records - new_records, key=str):
+            out.add("copyright", pid, "record-removed", f"{kind} {document} ({date}) for {name} removed",
+                    name=name, kind=kind, document=document)
+
+
+# --- units and activations --------------------------------------------------------------------
+
+_STATUS_CHANGE = {UnitStatus.ACTIVE: "activated", UnitStatus.DEACTIVATED: "deactivated",
+                  UnitStatus.ARCHIVED: "archived", UnitStatus.INACTIVE: "inactivated"}
+
+
+def _published_major(ws: Workspace, program_id: str) -> int | None:
+    program = ws.programs.get(program_id)
+    if program is None:
+        return None
+    entry = program.published_entry()
+    return entry.version.major if entry else None
+
+
+def _units(out: _Collector, before: Workspace, after: Workspace) -> None:
+    for uid in sorted(set(before.units) | set(after.units)):
+        a, b = before.units.get(uid), after.units.get(uid)
+        if a is None and b is not None:
+            out.add("units", uid, "added", f"unit '{b.name}' ({b.type}, {b.status}) added", status=b.status)
+        elif b is None and a is not None:
+            out.add("units", uid, "removed", f"unit '{a.name}' removed (units are archived, not removed)")
+        if a is not None and b is not None:
+            if a.status != b.status:
+                latest = b.status_history[-1] if b.status_history else None
+                current = latest is not None and latest.status == b.status
+                decision = f", decision {latest.decision}" if current and latest and latest.decision else ""
+                out.add("units", uid, _STATUS_CHANGE[b.status], f"'{b.name}': {a.status} → {b.status}{decision}",
+                        old=a.status, new=b.status)
+            for name in ("name", "type", "parent", "hsa_valid_to", "ownership"):
+                if getattr(a, name) != getattr(b, name):
+                    out.add("units", uid, "field-changed", f"{name}: {getattr(a, name)} → {getattr(b, name)}",
+                            field=name)
+        _activations(out, uid, before, after, a, b)
+
+
+def _activations(out: _Collector, uid: str, before: Workspace, after: Workspace, a: Unit | None,
+                 b: Unit | None) -> None:
+    old: dict[str, Activation] = {x.program: x for x in (a.programs if a else [])}
+    new: dict[str, Activation] = {x.program: x for x in (b.programs if b else [])}
+    for pid in sorted(set(old) | set(new)):
+        x, y = old.get(pid), new.get(pid)
+        if x is None and y is not None:
+            out.add("activations", uid, "added", f"{pid} major {y.major} activated (approved by {y.approved_by}"
+                    + (f", decision {y.decision})" if y.decision else ")"), program=pid, major=y.major)
+        elif y is None and x is not None:
+            out.add("activations", uid, "withdrawn", f"{pid} withdrawn", program=pid)
+        elif x is not None and y is not None and x != y:
+            if y.major != x.major:
+                out.add("activations", uid, "re-activated", f"{pid} re-activated at major {y.major} (was {x.major})",
+                        program=pid, major=y.major)
+            else:
+                out.add("activations", uid, "changed", f"{pid} activation record changed", program=pid)
+        if y is not None:
+            now = _published_major(after, pid)
+            then = _published_major(before, pid)
+            lag_now = now is not None and y.major < now
+            lag_then = x is not None and then is not None and x.major < then
+            if lag_now and not lag_then:
+                out.add("activations", uid, "needs-reactivation",
+                        f"{pid} runs major {y.major} but major {now} is published: re-activation needed",
+                        program=pid, major=y.major, published=now)
+
+
+# --- people and roles -------------------------------------------------------------------------
+
+
+def _grant_key(grant: Grant) -> tuple[str, str, str]:
+    return (grant.role.value, grant.scope, grant.granted_at.isoformat())
+
+
+def _people(out: _Collector, old: dict[str, Person], new: dict[str, Person]) -> None:
+    for hid in sorted(set(old) | set(new)):
+        a, b = old.get(hid), new.get(hid)
+        if a is None and b is not None:
+            out.add("roles", hid, "person-added", f"{b.name} added ({', '.join(b.emails)})")
+        elif b is None and a is not None:
+            out.add("roles", hid, "person-removed", f"{a.name} removed (people are kept, their grants revoked)")
+        holder = b or a
+        name = holder.name if holder else hid
+        old_grants = {_grant_key(g): g for g in (a.grants if a else [])}
+        new_grants = {_grant_key(g): g for g in (b.grants if b else [])}
+        for key in sorted(set(old_grants) | set(new_grants)):
+            x, y = old_grants.get(key), new_grants.get(key)
+            role, scope = key[0], key[1]
+            if x is None and y is not None:
+                decision = f", decision {y.decision}" if y.decision else ""
+                until = f", until {y.valid_to}" if y.valid_to else ""
+                out.add("roles", hid, "granted",
+                        f"{name}: {role} at {scope} granted by {y.granted_by}{until}{decision}",
+                        role=role, scope=scope, by=y.granted_by)
+            elif y is None and x is not None:
+                out.add("roles", hid, "grant-removed", f"{name}: grant {role} at {scope} deleted from the history",
+                        role=role, scope=scope)
+            elif x is not None and y is not None:
+                if y.revoked_at is not None and x.revoked_at is None:
+                    out.add("roles", hid, "revoked", f"{name}: {role} at {scope} revoked {y.revoked_at} by "
+                            f"{y.revoked_by}", role=role, scope=scope, by=y.revoked_by)
+                elif x != y:
+                    out.add("roles", hid, "grant-changed", f"{name}: grant {role} at {scope} changed",
+                            role=role, scope=scope)
+        if a is not None and b is not None:
+            for email in sorted(set(b.emails) - set(a.emails)):
+                out.add("roles", hid, "email-added", f"{name}: e-mail {email} added")
+            for email in sorted(set(a.emails) - set(b.emails)):
+                out.add("roles", hid, "email-removed", f"{name}: e-mail {email} removed")
+            old_keys = {(k.type, k.key) for k in a.signing_keys}
+            new_keys = {(k.type, k.key) for k in b.signing_keys}
+            for kind, key_text in sorted(new_keys - old_keys):
+                out.add("roles", hid, "key-added", f"{name}: {kind} signing key added ({key_text[:40]})")
+            for kind, key_text in sorted(old_keys - new_keys):
+                out.add("roles", hid, "key-removed", f"{name}: {kind} signing key removed ({key_text[:40]})")
+            if a.name != b.name:
+                out.add("roles", hid, "renamed", f"{a.name} → {b.name}")
+
+
+# --- agreements -------------------------------------------------------------------------------
+
+
+def _agreements(out: _Collector, old: dict[str, Agreement], new: dict[str, Agreement]) -> None:
+    for aid in sorted(set(old) | set(new)):
+        a, b = old.get(aid), new.get(aid)
+        if a is None and b is not None:
+            until = f" to {b.valid_to}" if b.valid_to else ""
+            out.add("agreements", aid, "added", f"{b.kind} agreement '{b.title}' with {b.counterparty.name}, "
+                    f"from {b.valid_from}{until}", kind=b.kind)
+            continue
+        if b is None and a is not None:
+            out.add("agreements", aid, "removed", f"agreement '{a.title}' removed (agreements are ended, not removed)")
+            continue
+        assert a is not None and b is not None
+        if a.valid_to != b.valid_to:
+            renewed = b.valid_to is None or (a.valid_to is not None and b.valid_to > a.valid_to)
+            out.add("agreements", aid, "renewed" if renewed else "shortened",
+                    f"valid to {a.valid_to or 'open'} → {b.valid_to or 'open'}", old=a.valid_to, new=b.valid_to)
+        if a.ended != b.ended:
+            out.add("agreements", aid, "ended" if b.ended else "end-undone",
+                    f"ended {b.ended}" if b.ended else f"end date {a.ended} removed")
+        if a.last_review != b.last_review and b.last_review is not None:
+            out.add("agreements", aid, "reviewed", f"reviewed {b.last_review}")
+        if a.covers != b.covers:
+            added = sorted(set(b.covers.programs) - set(a.covers.programs)) + sorted(
+                str(x) for x in set(b.covers.areas) - set(a.covers.areas))
+            removed = sorted(set(a.covers.programs) - set(b.covers.programs)) + sorted(
+                str(x) for x in set(a.covers.areas) - set(b.covers.areas))
+            out.add("agreements", aid, "coverage", "coverage" + (f" +{', '.join(added)}" if added else "")
+                    + (f" -{', '.join(removed)}" if removed else ""))
+        for name in ("title", "kind", "counterparty", "valid_from", "contact"):
+            if getattr(a, name) != getattr(b, name):
+                out.add("agreements", aid, "field-changed", f"{name} changed", field=name)

@@ -1,0 +1,126 @@
+"""The audit trail as a table, JSON or CSV: generators of text chunks, so a long history streams.
+
+JSON is a list of objects with the same keys in the same order for every entry (see
+``FIELDS``); CSV is a header line and one line per entry with those columns. The table is for
+people: when, who, action, objects, decision and the short commit id.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Generator, Iterable
+from json.encoder import encode_basestring as _escape
+
+from sobctl.repo.history import LogEntry, entry_record
+
+FIELDS = ("commit", "when", "action", "manual", "actor", "actor_name", "author_email", "unit", "program", "person",
+          "role", "agreement", "version", "config", "decision", "subject")
+_OBJECT_ORDER = ("unit", "program", "version", "person", "role", "agreement")
+_HEADER = ("WHEN", "WHO", "ACTION", "OBJECTS", "DECISION", "COMMIT")
+#: Rows read before the table's column widths are fixed (later rows stream with those widths).
+WIDTH_SAMPLE = 500
+_MAX_WIDTH = {"WHO": 48, "OBJECTS": 90, "DECISION": 24}
+
+
+def _json_object(entry: LogEntry) -> str:
+    """The entry as one JSON object: the keys of FIELDS in order (written out by hand: this is the
+    hot loop of a full export, and C-level string escaping is all it needs)."""
+    objects = entry.objects
+
+    def text(value: str | None) -> str:
+        return "null" if value is None else _escape(value)
+
+    def joined(kind: str) -> str:
+        values = objects.get(kind)
+        return _escape(", ".join(values)) if values else "null"
+
+    return (f'{{"commit": {_escape(entry.commit)}, "when": {_escape(entry.when)}, "action": {_escape(entry.action)}, '
+            f'"manual": {"true" if entry.manual else "false"}, "actor": {text(entry.actor)}, '
+            f'"actor_name": {text(entry.actor_name)}, "author_email": {_escape(entry.author_email)}, '
+            f'"unit": {joined("unit")}, "program": {joined("program")}, "person": {joined("person")}, '
+            f'"role": {joined("role")}, "agreement": {joined("agreement")}, "version": {joined("version")}, '
+            f'"config": {"true" if entry.config else "false"}, "decision": {text(entry.decision)}, '
+            f'"subject": {_escape(entry.subject)}}}')
+
+
+def render_json(entries: Iterable[LogEntry]) -> Generator[str, None, None]:
+    """``[`` … ``]`` with one object per line; ``[]`` when there are no entries."""
+    first = True
+    for entry in entries:
+        yield ("[\n" if first else ",\n") + _json_object(entry)
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
+def render_csv(entries: Iterable[LogEntry]) -> Generator[str, None, None]:
+    """A header line, then one line per entry; booleans as true/false, missing values empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for count, entry in enumerate(entries, 1):
+        record = entry_record(entry)
+        writer.writerow(["true" if v is True else "false" if v is False else "" if v is None else v
+                         for v in record.values()])
+        if count % 256 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _who(entry: LogEntry) -> str:
+    if entry.manual:
+        known = f" ({entry.actor})" if entry.actor else ""
+        return f"{entry.author_email}{known}"
+    actor = entry.actor or "?"
+    return f"{actor} ({entry.actor_name})" if entry.actor_name else actor
+
+
+def _some(values: tuple[str, ...]) -> str:
+    return ",".join(values) if len(values) <= 2 else f"{values[0]},{values[1]} +{len(values) - 2}"
+
+
+def _objects(entry: LogEntry) -> str:
+    parts = [f"{kind}={_some(entry.objects[kind])}" for kind in _OBJECT_ORDER if entry.objects.get(kind)]
+    if entry.config:
+        parts.append("sobctl.yaml")
+    return " ".join(parts)
+
+
+def _cells(entry: LogEntry) -> tuple[str, ...]:
+    return (entry.when[:16].replace("T", " "), _who(entry), entry.action, _objects(entry), entry.decision or "",
+            entry.commit[:12])
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_table(entries: Iterable[LogEntry]) -> Generator[str, None, None]:
+    """Aligned columns, newest first; nothing at all when there are no entries."""
+    iterator = iter(entries)
+    sample: list[tuple[str, ...]] = []
+    for entry in iterator:
+        sample.append(_cells(entry))
+        if len(sample) >= WIDTH_SAMPLE:
+            break
+    if not sample:
+        return
+    widths = [min(max(len(row[i]) for row in (*sample, _HEADER)), _MAX_WIDTH.get(_HEADER[i], 1000))
+              for i in range(len(_HEADER))]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "  ".join(_fit(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() + "\n"
+
+    yield line(_HEADER)
+    yield "".join(line(row) for row in sample)
+    for entry in iterator:
+        yield line(_cells(entry))
+
+
+RENDERERS: dict[str, Callable[[Iterable[LogEntry]], Generator[str, None, None]]] = {
+    "table": render_table,
+    "json": render_json,
+    "csv": render_csv,
+}

@@ -1,0 +1,337 @@
+"""The audit trail read back from Git history: one entry per act, newest first.
+
+One ``git log`` process streams every commit as a small record (commit id, commit date,
+author e-mail, subject and the trailers git itself parses); entries are made only for the
+commits that pass the filters, so the first page of a 100,000-act history costs a few
+dozen records. A commit with a ``Sob-Action`` trailer is an act. A commit without one is a
+manual edit when it changed the region's content; which paths it changed is asked of one
+``git diff-tree --stdin`` per batch of such commits (they are few), because a per-commit
+diff in ``git log`` would cost every act a tree comparison.
+
+Filters are pushed into git where that cannot lose a row: dates as ``--since-as-filter`` and
+``--until`` with a day of margin (the exact day is compared on the commit's own date; plain
+``--since`` would stop the walk at the first older commit and miss any behind it), and, when
+manual edits are excluded by ``--action``, the filter values as fixed strings that any
+matching message must contain. Every entry is then checked exactly against its parsed
+trailers, so a reason that mentions ``Sob-Unit: X`` in the body never matches ``--unit X``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sobctl.repo import git
+
+MANUAL_EDIT = "manual-edit"
+#: The paths whose change is a change of the region's content.
+CONTENT_PATHS = ("sobctl.yaml", "catalogue", "units", "roles", "agreements")
+_OBJECT_FOLDERS = {"units": "unit", "catalogue": "program", "roles": "person", "agreements": "agreement"}
+_OBJECT_TRAILERS = {"Sob-Unit": "unit", "Sob-Program": "program", "Sob-Person": "person", "Sob-Role": "role",
+                    "Sob-Agreement": "agreement", "Sob-Version": "version"}
+_FORMAT = "--format=%x1e%H%x00%cI%x00%ae%x00%s%x00%(trailers:only,unfold,separator=%x1f)"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_FIRST_BATCH, _LAST_BATCH = 64, 4096
+# The earliest and latest UTC offsets a commit date can carry: a calendar day in any of them
+# lies within [day 00:00 at +14:00, day 23:59:59 at -12:00].
+_EAST, _WEST = dt.timezone(dt.timedelta(hours=14)), dt.timezone(dt.timedelta(hours=-12))
+
+
+@dataclass(frozen=True, slots=True)
+class LogQuery:
+    """Which entries to read: every filter given must hold; ``limit`` counts matching entries."""
+
+    unit: str | None = None
+    program: str | None = None
+    person: str | None = None
+    action: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    limit: int | None = None
+
+    @property
+    def manual_edits_possible(self) -> bool:
+        return self.action is None or self.action == MANUAL_EDIT
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One row of the audit trail."""
+
+    commit: str
+    when: str  # commit date, ISO 8601 with the committer's offset
+    action: str  # the Sob-Action, or "manual-edit"
+    author_email: str
+    subject: str
+    actor: str | None = None  # Sob-Actor; for a manual edit, the person whose roles/ file lists the e-mail
+    actor_name: str | None = None
+    decision: str | None = None
+    objects: dict[str, tuple[str, ...]] = field(default_factory=dict)  # unit, program, person, role, …
+    config: bool = False  # a manual edit that changed sobctl.yaml
+
+    @property
+    def manual(self) -> bool:
+        return self.action == MANUAL_EDIT
+
+
+class People:
+    """Names and e-mail addresses of people, read lazily from the work tree's roles/ files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cards: dict[str, tuple[str | None, frozenset[str]]] = {}
+        self._by_email: dict[str, str] | None = None
+
+    def _card(self, hsa_id: str) -> tuple[str | None, frozenset[str]]:
+        card = self._cards.get(hsa_id)
+        if card is None:
+            card = self._cards[hsa_id] = _read_card(self.root / "roles" / f"{hsa_id}.yaml") if _SAFE_ID.match(
+                hsa_id) else (None, frozenset())
+        return card
+
+    def name(self, hsa_id: str | None) -> str | None:
+        return self._card(hsa_id)[0] if hsa_id else None
+
+    def emails(self, hsa_id: str) -> frozenset[str]:
+        return self._card(hsa_id)[1]
+
+    def by_email(self, email: str) -> str | None:
+        """The person whose roles/ file lists ``email`` (case-insensitive), as sobctl identifies actors."""
+        if self._by_email is None:
+            self._by_email = {}
+            try:
+                names = sorted(entry.name for entry in os.scandir(self.root / "roles") if entry.name.endswith(".yaml"))
+            except OSError:
+                names = []
+            for name in names:
+                hsa_id = name.removesuffix(".yaml")
+                for address in self.emails(hsa_id):
+                    self._by_email.setdefault(address, hsa_id)
+        return self._by_email.get(email.lower())
+
+
+def _read_card(path: Path) -> tuple[str | None, frozenset[str]]:
+    from sobctl.repo.yamlio import ParseFailure, decode, load_fast
+
+    try:
+        data = load_fast(decode(path.read_bytes()))
+    except (OSError, ParseFailure):
+        return None, frozenset()
+    name = data.get("name")
+    emails = data.get("emails")
+    addresses = frozenset(e.lower() for e in emails if isinstance(e, str)) if isinstance(emails, list) else frozenset()
+    return (name if isinstance(name, str) else None), addresses
+
+
+def git_log_args(query: LogQuery) -> list[str]:
+    """The ``git log`` arguments for a query (exposed for tests and the curious)."""
+    args = ["log", "--no-merges", "--no-show-signature", "--encoding=UTF-8", _FORMAT]
+    if query.since is not None:
+        start = dt.datetime.combine(query.since, dt.time.min, _EAST)
+        args.append(f"--since-as-filter=@{int(start.timestamp())}")  # --since would stop at a skewed date
+    if query.until is not None:
+        end = dt.datetime.combine(query.until, dt.time.max, _WEST)
+        args.append(f"--until=@{int(end.timestamp()) + 1}")
+    if not query.manual_edits_possible:
+        # Only acts can match: any matching message contains every filter value verbatim (the
+        # values carry no blanks, so even a folded trailer keeps them whole). A superset; the
+        # exact check on the parsed trailers follows.
+        values = [v for v in (query.action, query.unit, query.program, query.person) if v]
+        if values:
+            args += ["--fixed-strings", "--all-match", *(f"--grep={value}" for value in values)]
+    return args
+
+
+def read_log(root: Path, query: LogQuery, people: People | None = None) -> Iterator[LogEntry]:
+    """The entries of the history reachable from HEAD that match ``query``, newest first.
+
+    Nothing for a repository without commits. Raises GitFailed when git fails.
+    """
+    if (query.limit is not None and query.limit <= 0) or git.head(root) is None:
+        return
+    reader = _Reader(root, query, people or People(root))
+    with closing(git.stream_records(root, *git_log_args(query))) as records, reader.paths:
+        for emitted, entry in enumerate(reader.entries(records), 1):
+            yield entry
+            if query.limit is not None and emitted >= query.limit:
+                return
+
+
+_Item = LogEntry | list[str]  # an entry, or the fields of a manual-edit candidate
+
+
+class _Reader:
+    """Turns records into entries in order. Acts go straight out until the first candidate for a
+    manual edit; from then on records are kept in batches, each batch's candidates are sent to
+    ``git diff-tree`` as the batch closes, and a batch is emitted once the next one has closed,
+    so git compares trees while this process reads on."""
+
+    def __init__(self, root: Path, query: LogQuery, people: People) -> None:
+        self.query = query
+        self.people = people
+        self.paths = git.ChangedPaths(root, CONTENT_PATHS)
+        self.batch_size = _FIRST_BATCH
+        self.current: list[_Item] = []
+        self.candidates: list[str] = []
+        self.in_flight: list[_Item] | None = None
+
+    def entries(self, records: Iterator[str]) -> Iterator[LogEntry]:
+        query = self.query
+        for record in records:
+            fields = record.removesuffix("\n").split("\0")
+            if len(fields) != 5:
+                continue  # not a record of our format (git's own output always is)
+            item: _Item
+            if _is_act(fields[4]):
+                entry = _act(fields, query, self.people)
+                if entry is None:
+                    continue
+                if not self.current and self.in_flight is None:
+                    yield entry  # nothing waits for git diff-tree: straight out
+                    continue
+                item = entry
+            elif query.manual_edits_possible and _day_ok(fields[1], query):
+                item = fields
+                self.candidates.append(fields[0])
+            else:
+                continue
+            self.current.append(item)
+            if len(self.current) >= self.batch_size:
+                yield from self._close_batch()
+                self.batch_size = min(self.batch_size * 4, _LAST_BATCH)
+        yield from self._close_batch()
+        yield from self._emit_in_flight()
+
+    def _close_batch(self) -> Iterator[LogEntry]:
+        batch, self.current = self.current, []
+        if self.candidates:
+            self.paths.submit(self.candidates)
+            self.candidates = []
+            yield from self._emit_in_flight()
+            self.in_flight = batch
+        else:
+            yield from self._emit_in_flight()
+            yield from (item for item in batch if isinstance(item, LogEntry))
+
+    def _emit_in_flight(self) -> Iterator[LogEntry]:
+        batch, self.in_flight = self.in_flight, None
+        if batch is None:
+            return
+        changed = self.paths.collect()
+        for item in batch:
+            if isinstance(item, LogEntry):
+                yield item
+                continue
+            paths = changed.get(item[0])
+            if paths:
+                entry = _manual(item, paths, self.query, self.people)
+                if entry is not None:
+                    yield entry
+
+
+def _is_act(trailers: str) -> bool:
+    """Whether the trailers (``Key: value`` pairs separated by U+001F) hold a Sob-Action."""
+    if "Sob-Action: " not in trailers:
+        return False
+    return trailers.startswith("Sob-Action: ") or "\x1fSob-Action: " in trailers
+
+
+def _day_ok(when: str, query: LogQuery) -> bool:
+    day = when[:10]
+    if query.since is not None and day < query.since.isoformat():
+        return False
+    return query.until is None or day <= query.until.isoformat()
+
+
+def _act(fields: list[str], query: LogQuery, people: People) -> LogEntry | None:
+    """The entry of an act record if it has a Sob-Action trailer and matches the query."""
+    commit, when, email, subject, trailers = fields
+    action = ""
+    actor: str | None = None
+    decision: str | None = None
+    objects: dict[str, list[str]] = {}
+    for pair in trailers.split("\x1f"):
+        key, _, value = pair.partition(": ")
+        if key == "Sob-Action":
+            action = action or value
+        elif key == "Sob-Actor":
+            actor = actor or value
+        elif key == "Sob-Decision":
+            decision = decision or value
+        else:
+            kind = _OBJECT_TRAILERS.get(key)
+            if kind is not None and value:
+                objects.setdefault(kind, []).append(value)
+    if query.action is not None and action != query.action:
+        return None
+    if not _day_ok(when, query):
+        return None
+    if query.unit is not None and query.unit not in objects.get("unit", ()):
+        return None
+    if query.program is not None and query.program not in objects.get("program", ()):
+        return None
+    if query.person is not None and query.person != actor and query.person not in objects.get("person", ()):
+        return None
+    return LogEntry(commit, when, action, email, subject, actor, people.name(actor), decision,
+                    {kind: tuple(values) for kind, values in objects.items()})
+
+
+def _manual(fields: list[str], paths: list[str], query: LogQuery, people: People) -> LogEntry | None:
+    """The entry of a commit without trailers that changed content, if it matches the query."""
+    commit, when, email, subject, _ = fields
+    objects: dict[str, list[str]] = {}
+    config = False
+    for path in paths:
+        folder, _, rest = path.partition("/")
+        kind = _OBJECT_FOLDERS.get(folder)
+        if kind is not None and rest:
+            ident = rest.split("/", 1)[0].removesuffix(".yaml").removesuffix(".yml")
+            values = objects.setdefault(kind, [])
+            if ident not in values:
+                values.append(ident)
+        elif path == "sobctl.yaml":
+            config = True
+    if query.unit is not None and query.unit not in objects.get("unit", ()):
+        return None
+    if query.program is not None and query.program not in objects.get("program", ()):
+        return None
+    actor = people.by_email(email)
+    if query.person is not None and query.person != actor and query.person not in objects.get("person", ()) \
+            and email.lower() not in people.emails(query.person):
+        return None
+    return LogEntry(commit, when, MANUAL_EDIT, email, subject, actor, people.name(actor), None,
+                    {kind: tuple(values) for kind, values in objects.items()}, config)
+
+
+def entry_record(entry: LogEntry) -> dict[str, Any]:
+    """The entry as a flat record with stable keys (JSON and CSV); several values join with ', '."""
+    objects = entry.objects
+
+    def joined(kind: str) -> str | None:
+        values = objects.get(kind)
+        return ", ".join(values) if values else None
+
+    return {
+        "commit": entry.commit,
+        "when": entry.when,
+        "action": entry.action,
+        "manual": entry.manual,
+        "actor": entry.actor,
+        "actor_name": entry.actor_name,
+        "author_email": entry.author_email,
+        "unit": joined("unit"),
+        "program": joined("program"),
+        "person": joined("person"),
+        "role": joined("role"),
+        "agreement": joined("agreement"),
+        "version": joined("version"),
+        "config": entry.config,
+        "decision": entry.decision,
+        "subject": entry.subject,
+    }

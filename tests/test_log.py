@@ -363,3 +363,19 @@ def test_generated_history_matches_an_independent_reading(tmp_path: Path) -> Non
     assert commits_of(log(root, "--unit", unit)) == [c for c, _, u in expected if unit in u.split(", ")]
     assigns = [c for c, action, u in expected if action == "assign" and u == unit]
     assert commits_of(log(root, "--unit", unit, "--action", "assign")) == assigns
+
+
+def test_text_with_quotes_and_non_ascii_survives_every_format(region: Path) -> None:
+    subject = 'Rätta "Vårdcentral Söder" \\ enhetens namn, igen; ok'
+    made = commit(region, subject + "\n", when="2026-08-01T10:00:00+02:00", email=HAND_EMAIL,
+                  files={f"units/{U300}.yaml": "# å\n"})
+    decision = 'RS 2026/7 "brådskande", §4'
+    acted = act(region, "assign", f"assign {PROGRAM} to {U200}", [("Sob-Unit", U200), ("Sob-Decision", decision)],
+                when="2026-08-02T10:00:00+02:00")
+    rows = log(region, "-n", "2")
+    assert [(row["commit"], row["subject"]) for row in rows] == [
+        (acted, f"assign {PROGRAM} to {U200}"), (made, subject)]
+    assert rows[0]["decision"] == decision
+    result = run_cli("log", "--repo", str(region), "-n", "2", "--format", "csv")
+    back = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert (back[0]["decision"], back[1]["subject"]) == (decision, subject)

@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable, Generator, Iterable
 from json.encoder import encode_basestring as _escape
 
-from sobctl.repo.history import LogEntry, entry_record
+from sobctl.repo.history import MANUAL_EDIT, LogEntry, entry_record
 
 FIELDS = ("commit", "when", "action", "manual", "actor", "actor_name", "author_email", "unit", "program", "person",
           "role", "agreement", "version", "config", "decision", "subject")
@@ -23,25 +23,24 @@ WIDTH_SAMPLE = 500
 _MAX_WIDTH = {"WHO": 48, "OBJECTS": 90, "DECISION": 24}
 
 
-def _json_object(entry: LogEntry) -> str:
-    """The entry as one JSON object: the keys of FIELDS in order (written out by hand: this is the
-    hot loop of a full export, and C-level string escaping is all it needs)."""
-    objects = entry.objects
-
-    def text(value: str | None) -> str:
-        return "null" if value is None else _escape(value)
-
-    def joined(kind: str) -> str:
-        values = objects.get(kind)
-        return _escape(", ".join(values)) if values else "null"
-
-    return (f'{{"commit": {_escape(entry.commit)}, "when": {_escape(entry.when)}, "action": {_escape(entry.action)}, '
-            f'"manual": {"true" if entry.manual else "false"}, "actor": {text(entry.actor)}, '
-            f'"actor_name": {text(entry.actor_name)}, "author_email": {_escape(entry.author_email)}, '
-            f'"unit": {joined("unit")}, "program": {joined("program")}, "person": {joined("person")}, '
-            f'"role": {joined("role")}, "agreement": {joined("agreement")}, "version": {joined("version")}, '
-            f'"config": {"true" if entry.config else "false"}, "decision": {text(entry.decision)}, '
-            f'"subject": {_escape(entry.subject)}}}')
+def _json_object(e: LogEntry) -> str:
+    """The entry as one JSON object with the keys of FIELDS in order (written out by hand: this is
+    the hot loop of a full export, and C-level string escaping is all it needs)."""
+    esc = _escape
+    return (f'{{"commit": {esc(e.commit)}, "when": {esc(e.when)}, "action": {esc(e.action)}, '
+            f'"manual": {"true" if e.action == MANUAL_EDIT else "false"}, '
+            f'"actor": {"null" if e.actor is None else esc(e.actor)}, '
+            f'"actor_name": {"null" if e.actor_name is None else esc(e.actor_name)}, '
+            f'"author_email": {esc(e.author_email)}, '
+            f'"unit": {"null" if e.unit is None else esc(e.unit)}, '
+            f'"program": {"null" if e.program is None else esc(e.program)}, '
+            f'"person": {"null" if e.person is None else esc(e.person)}, '
+            f'"role": {"null" if e.role is None else esc(e.role)}, '
+            f'"agreement": {"null" if e.agreement is None else esc(e.agreement)}, '
+            f'"version": {"null" if e.version is None else esc(e.version)}, '
+            f'"config": {"true" if e.config else "false"}, '
+            f'"decision": {"null" if e.decision is None else esc(e.decision)}, '
+            f'"subject": {esc(e.subject)}}}')
 
 
 def render_json(entries: Iterable[LogEntry]) -> Generator[str, None, None]:
@@ -77,12 +76,12 @@ def _who(entry: LogEntry) -> str:
     return f"{actor} ({entry.actor_name})" if entry.actor_name else actor
 
 
-def _some(values: tuple[str, ...]) -> str:
+def _some(values: list[str]) -> str:
     return ",".join(values) if len(values) <= 2 else f"{values[0]},{values[1]} +{len(values) - 2}"
 
 
 def _objects(entry: LogEntry) -> str:
-    parts = [f"{kind}={_some(entry.objects[kind])}" for kind in _OBJECT_ORDER if entry.objects.get(kind)]
+    parts = [f"{kind}={_some(values)}" for kind in _OBJECT_ORDER if (values := entry.values(kind))]
     if entry.config:
         parts.append("sobctl.yaml")
     return " ".join(parts)

@@ -186,7 +186,7 @@ def stream_records(root: Path, *args: str, separator: bytes = b"\x1e",
                 continue
             text = (pending + block).decode("utf-8", "replace")
             pending = rest
-            yield from (record for record in text.split(separator.decode()) if record)
+            yield from filter(None, text.split(separator.decode()))
         if pending:
             yield pending.decode("utf-8", "replace")
         finished = True

@@ -23,18 +23,21 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sobctl.repo import git
 
 MANUAL_EDIT = "manual-edit"
+#: Between the values of one kind of object when a row has several.
+SEPARATOR = ", "
 #: The paths whose change is a change of the region's content.
 CONTENT_PATHS = ("sobctl.yaml", "catalogue", "units", "roles", "agreements")
 _OBJECT_FOLDERS = {"units": "unit", "catalogue": "program", "roles": "person", "agreements": "agreement"}
-_OBJECT_TRAILERS = {"Sob-Unit": "unit", "Sob-Program": "program", "Sob-Person": "person", "Sob-Role": "role",
-                    "Sob-Agreement": "agreement", "Sob-Version": "version"}
+_OBJECT_TRAILERS = ("Sob-Unit", "Sob-Program", "Sob-Person", "Sob-Role", "Sob-Agreement", "Sob-Version")
+#: A ``Sob-*`` trailer in git's ``%(trailers:only,unfold,separator=%x1f)`` output.
+_SOB_PAIR = re.compile(r"(?:^|\x1f)(Sob-[A-Za-z-]+): ([^\x1f]*)")
 _FORMAT = "--format=%x1e%H%x00%cI%x00%ae%x00%s%x00%(trailers:only,unfold,separator=%x1f)"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _FIRST_BATCH, _LAST_BATCH = 64, 4096
@@ -60,9 +63,9 @@ class LogQuery:
         return self.action is None or self.action == MANUAL_EDIT
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LogEntry:
-    """One row of the audit trail."""
+    """One row of the audit trail. Objects are the trailer values (several join with ", ")."""
 
     commit: str
     when: str  # commit date, ISO 8601 with the committer's offset
@@ -72,12 +75,22 @@ class LogEntry:
     actor: str | None = None  # Sob-Actor; for a manual edit, the person whose roles/ file lists the e-mail
     actor_name: str | None = None
     decision: str | None = None
-    objects: dict[str, tuple[str, ...]] = field(default_factory=dict)  # unit, program, person, role, …
+    unit: str | None = None
+    program: str | None = None
+    person: str | None = None
+    role: str | None = None
+    agreement: str | None = None
+    version: str | None = None
     config: bool = False  # a manual edit that changed sobctl.yaml
 
     @property
     def manual(self) -> bool:
         return self.action == MANUAL_EDIT
+
+    def values(self, kind: str) -> list[str]:
+        """The values of one kind of object (unit, program, person, role, agreement, version)."""
+        joined: str | None = getattr(self, kind)
+        return joined.split(SEPARATOR) if joined else []
 
 
 class People:
@@ -188,8 +201,8 @@ class _Reader:
             if len(fields) != 5:
                 continue  # not a record of our format (git's own output always is)
             item: _Item
-            if _is_act(fields[4]):
-                entry = _act(fields, query, self.people)
+            is_act, entry = _act(fields, query, self.people)
+            if is_act:
                 if entry is None:
                     continue
                 if not self.current and self.in_flight is None:
@@ -235,13 +248,6 @@ class _Reader:
                     yield entry
 
 
-def _is_act(trailers: str) -> bool:
-    """Whether the trailers (``Key: value`` pairs separated by U+001F) hold a Sob-Action."""
-    if "Sob-Action: " not in trailers:
-        return False
-    return trailers.startswith("Sob-Action: ") or "\x1fSob-Action: " in trailers
-
-
 def _day_ok(when: str, query: LogQuery) -> bool:
     day = when[:10]
     if query.since is not None and day < query.since.isoformat():
@@ -249,37 +255,41 @@ def _day_ok(when: str, query: LogQuery) -> bool:
     return query.until is None or day <= query.until.isoformat()
 
 
-def _act(fields: list[str], query: LogQuery, people: People) -> LogEntry | None:
-    """The entry of an act record if it has a Sob-Action trailer and matches the query."""
+def _has(joined: str | None, value: str) -> bool:
+    """Whether ``value`` is one of the values joined in ``joined`` (whole values only)."""
+    return joined == value or (joined is not None and SEPARATOR in joined and value in joined.split(SEPARATOR))
+
+
+def _act(fields: list[str], query: LogQuery, people: People) -> tuple[bool, LogEntry | None]:
+    """Whether the record is an act (has a Sob-Action trailer), and its entry if it matches the query."""
     commit, when, email, subject, trailers = fields
-    action = ""
-    actor: str | None = None
-    decision: str | None = None
-    objects: dict[str, list[str]] = {}
-    for pair in trailers.split("\x1f"):
-        key, _, value = pair.partition(": ")
-        if key == "Sob-Action":
-            action = action or value
-        elif key == "Sob-Actor":
-            actor = actor or value
-        elif key == "Sob-Decision":
-            decision = decision or value
-        else:
-            kind = _OBJECT_TRAILERS.get(key)
-            if kind is not None and value:
-                objects.setdefault(kind, []).append(value)
+    found = _SOB_PAIR.findall(trailers) if "Sob-Action: " in trailers else []
+    table: dict[str, str] = dict(found)
+    if "Sob-Action" not in table:
+        return False, None
+    if len(table) != len(found):  # a key given more than once: keep every value, the first counts for the rest
+        lists: dict[str, list[str]] = {}
+        for key, value in found:
+            lists.setdefault(key, []).append(value)
+        table = {key: values[0] for key, values in lists.items()}
+        table.update({key: SEPARATOR.join(v for v in lists[key] if v) for key in _OBJECT_TRAILERS if key in lists})
+    action = table["Sob-Action"]
     if query.action is not None and action != query.action:
-        return None
+        return True, None
     if not _day_ok(when, query):
-        return None
-    if query.unit is not None and query.unit not in objects.get("unit", ()):
-        return None
-    if query.program is not None and query.program not in objects.get("program", ()):
-        return None
-    if query.person is not None and query.person != actor and query.person not in objects.get("person", ()):
-        return None
-    return LogEntry(commit, when, action, email, subject, actor, people.name(actor), decision,
-                    {kind: tuple(values) for kind, values in objects.items()})
+        return True, None
+    get = table.get
+    unit, program, person = get("Sob-Unit") or None, get("Sob-Program") or None, get("Sob-Person") or None
+    if query.unit is not None and not _has(unit, query.unit):
+        return True, None
+    if query.program is not None and not _has(program, query.program):
+        return True, None
+    actor = get("Sob-Actor") or None
+    if query.person is not None and query.person != actor and not _has(person, query.person):
+        return True, None
+    return True, LogEntry(commit, when, action, email, subject, actor, people.name(actor), get("Sob-Decision") or None,
+                          unit, program, person, get("Sob-Role") or None, get("Sob-Agreement") or None,
+                          get("Sob-Version") or None)
 
 
 def _manual(fields: list[str], paths: list[str], query: LogQuery, people: People) -> LogEntry | None:
@@ -305,18 +315,13 @@ def _manual(fields: list[str], paths: list[str], query: LogQuery, people: People
     if query.person is not None and query.person != actor and query.person not in objects.get("person", ()) \
             and email.lower() not in people.emails(query.person):
         return None
-    return LogEntry(commit, when, MANUAL_EDIT, email, subject, actor, people.name(actor), None,
-                    {kind: tuple(values) for kind, values in objects.items()}, config)
+    joined = {kind: SEPARATOR.join(values) for kind, values in objects.items()}
+    return LogEntry(commit, when, MANUAL_EDIT, email, subject, actor, people.name(actor), None, joined.get("unit"),
+                    joined.get("program"), joined.get("person"), None, joined.get("agreement"), None, config)
 
 
 def entry_record(entry: LogEntry) -> dict[str, Any]:
-    """The entry as a flat record with stable keys (JSON and CSV); several values join with ', '."""
-    objects = entry.objects
-
-    def joined(kind: str) -> str | None:
-        values = objects.get(kind)
-        return ", ".join(values) if values else None
-
+    """The entry as a flat record with stable keys (JSON and CSV)."""
     return {
         "commit": entry.commit,
         "when": entry.when,
@@ -325,12 +330,12 @@ def entry_record(entry: LogEntry) -> dict[str, Any]:
         "actor": entry.actor,
         "actor_name": entry.actor_name,
         "author_email": entry.author_email,
-        "unit": joined("unit"),
-        "program": joined("program"),
-        "person": joined("person"),
-        "role": joined("role"),
-        "agreement": joined("agreement"),
-        "version": joined("version"),
+        "unit": entry.unit,
+        "program": entry.program,
+        "person": entry.person,
+        "role": entry.role,
+        "agreement": entry.agreement,
+        "version": entry.version,
         "config": entry.config,
         "decision": entry.decision,
         "subject": entry.subject,

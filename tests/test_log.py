@@ -9,6 +9,7 @@ what git itself has, and a larger generated history is compared with an independ
 from __future__ import annotations
 
 import csv
+import datetime
 import importlib.util
 import io
 import json
@@ -379,3 +380,27 @@ def test_text_with_quotes_and_non_ascii_survives_every_format(region: Path) -> N
     result = run_cli("log", "--repo", str(region), "-n", "2", "--format", "csv")
     back = list(csv.DictReader(io.StringIO(result.stdout)))
     assert (back[0]["decision"], back[1]["subject"]) == (decision, subject)
+
+
+def test_hand_written_trailers_are_read_as_git_reads_them(region: Path) -> None:
+    """A folded value and a missing blank after the colon: git's trailer parser accepts both, and so
+    does every filter, whether or not its value is pushed into git as a grep."""
+    message = (f"assign by hand\n\nSob-Action: assign\nSob-Actor: {ADMIN}\nSob-Unit:\n  {U300}\n"
+               f"Sob-Program:{PROGRAM}\n")
+    made = commit(region, message, when="2026-09-01T10:00:00+02:00", files={f"units/{U300}.yaml": "# h\n"})
+    for extra in ([], ["--action", "assign"]):
+        rows = log(region, "--unit", U300, "--program", PROGRAM, *extra)
+        assert commits_of(rows)[:1] == [made], extra
+        assert (rows[0]["action"], rows[0]["unit"], rows[0]["program"]) == ("assign", U300, PROGRAM)
+
+
+def test_filters_are_pushed_into_git_only_when_no_manual_edit_can_match() -> None:
+    from sobctl.repo.history import LogQuery, git_log_args
+
+    acts_only = git_log_args(LogQuery(unit=U200, action="assign", person=ADMIN))
+    assert {"--fixed-strings", "--all-match", f"--grep={U200}", "--grep=assign", f"--grep={ADMIN}"} <= set(acts_only)
+    for query in (LogQuery(unit=U200), LogQuery(unit=U200, action="manual-edit")):
+        assert not any(arg.startswith("--grep") for arg in git_log_args(query))
+    dated = git_log_args(LogQuery(since=datetime.date(2026, 1, 1)))
+    assert any(arg.startswith("--since-as-filter=@") for arg in dated)  # not --since: it stops at skewed dates
+    assert not any(arg.startswith("--since=") for arg in dated)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -66,5 +67,8 @@ def log_command(
         for chunk in chunks:
             write(chunk)
         sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has what it wanted: stop git, and let the rest go nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
         chunks.close()

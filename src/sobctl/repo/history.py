@@ -152,10 +152,11 @@ def git_log_args(query: LogQuery) -> list[str]:
         end = dt.datetime.combine(query.until, dt.time.max, _WEST)
         args.append(f"--until=@{int(end.timestamp()) + 1}")
     if not query.manual_edits_possible:
-        # Only acts can match: any matching message contains every filter value verbatim (the
-        # values carry no blanks, so even a folded trailer keeps them whole). A superset; the
-        # exact check on the parsed trailers follows.
-        values = [v for v in (query.action, query.unit, query.program, query.person) if v]
+        # Only acts can match, and a matching act's message contains every filter value verbatim
+        # (a value without blanks stays whole even in a folded trailer). A superset of the rows;
+        # the exact check on the parsed trailers follows.
+        values = [v for v in (query.action, query.unit, query.program, query.person)
+                  if v and not any(ch.isspace() for ch in v)]
         if values:
             args += ["--fixed-strings", "--all-match", *(f"--grep={value}" for value in values)]
     return args

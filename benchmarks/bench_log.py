@@ -218,9 +218,13 @@ def _figure(label: str, measured: tuple[list[float], list[float]], target: float
     walls, cpus = measured
     median = statistics.median(walls)
     verdict = "" if target is None else ("ok" if median <= target else f"SLOWER than {target * 1000:.0f} ms")
-    return (f"{label}\n    wall median {median * 1000:6.0f} ms  spread {min(walls) * 1000:.0f}–{max(walls) * 1000:.0f} ms"
-            f"   cpu median {statistics.median(cpus) * 1000:6.0f} ms  spread {min(cpus) * 1000:.0f}–"
-            f"{max(cpus) * 1000:.0f} ms   ({len(walls)} runs)  {verdict}")
+
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:.0f}"
+
+    return (f"{label}\n    wall median {ms(median):>5} ms  spread {ms(min(walls))}–{ms(max(walls))} ms"
+            f"   cpu median {ms(statistics.median(cpus)):>5} ms  spread {ms(min(cpus))}–{ms(max(cpus))} ms"
+            f"   ({len(walls)} runs)  {verdict}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,9 +59,9 @@ def log_command(
                      until=parse_date(until, "--until") if until else None, limit=limit)
     if query.since and query.until and query.since > query.until:
         raise UsageError(f"--since {query.since} is after --until {query.until}")
-    root = find_repo(repo)
-    git.require_repository(root)  # the region may be a folder inside a larger work tree: read from root
-    chunks = RENDERERS[output_format](read_log(root, query))
+    root = find_repo(repo)  # may be a folder inside a larger work tree: content paths are relative to it
+    head = git.head_of_work_tree(root)
+    chunks = RENDERERS[output_format](read_log(root, query, check_head=False) if head else iter(()))
     write = sys.stdout.write
     try:
         for chunk in chunks:

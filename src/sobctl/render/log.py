@@ -18,6 +18,8 @@ FIELDS = ("commit", "when", "action", "manual", "actor", "actor_name", "author_e
           "role", "agreement", "version", "config", "decision", "subject")
 _OBJECT_ORDER = ("unit", "program", "version", "person", "role", "agreement")
 _HEADER = ("WHEN", "WHO", "ACTION", "OBJECTS", "DECISION", "COMMIT")
+#: Rows per piece of streamed output.
+_CHUNK = 256
 #: Rows read before the table's column widths are fixed (later rows stream with those widths).
 WIDTH_SAMPLE = 500
 _MAX_WIDTH = {"WHO": 48, "OBJECTS": 90, "DECISION": 24}
@@ -45,11 +47,17 @@ def _json_object(e: LogEntry) -> str:
 
 def render_json(entries: Iterable[LogEntry]) -> Generator[str, None, None]:
     """``[`` … ``]`` with one object per line; ``[]`` when there are no entries."""
-    first = True
+    opening = "[\n"
+    lines: list[str] = []
     for entry in entries:
-        yield ("[\n" if first else ",\n") + _json_object(entry)
-        first = False
-    yield "[]\n" if first else "\n]\n"
+        lines.append(_json_object(entry))
+        if len(lines) == _CHUNK:
+            yield opening + ",\n".join(lines)
+            opening, lines = ",\n", []
+    if lines:
+        yield opening + ",\n".join(lines)
+        opening = ",\n"
+    yield "[]\n" if opening == "[\n" else "\n]\n"
 
 
 def render_csv(entries: Iterable[LogEntry]) -> Generator[str, None, None]:

@@ -295,3 +295,14 @@ class ChangedPaths:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def head_of_work_tree(root: Path) -> str | None:
+    """HEAD's commit (None before the first commit), with one git process; a refusal saying so
+    when ``root`` is not inside a git work tree."""
+    process = run(root, "rev-parse", "--show-toplevel", "--verify", "-q", "HEAD", check=False)
+    lines = process.stdout.split()
+    if process.returncode not in (0, 1) or not lines:
+        raise Refused(f"{root} is not inside a git repository", rule="repository",
+                      hint="run 'git init' there, or create a region with sobctl init")
+    return lines[1] if process.returncode == 0 and len(lines) > 1 else None

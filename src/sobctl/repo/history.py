@@ -162,12 +162,13 @@ def git_log_args(query: LogQuery) -> list[str]:
     return args
 
 
-def read_log(root: Path, query: LogQuery, people: People | None = None) -> Iterator[LogEntry]:
+def read_log(root: Path, query: LogQuery, people: People | None = None, *,
+             check_head: bool = True) -> Iterator[LogEntry]:
     """The entries of the history reachable from HEAD that match ``query``, newest first.
 
     Nothing for a repository without commits. Raises GitFailed when git fails.
     """
-    if (query.limit is not None and query.limit <= 0) or git.head(root) is None:
+    if (query.limit is not None and query.limit <= 0) or (check_head and git.head(root) is None):
         return
     reader = _Reader(root, query, people or People(root))
     with closing(git.stream_records(root, *git_log_args(query))) as records, reader.paths:

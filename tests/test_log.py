@@ -320,6 +320,7 @@ def test_region_in_a_folder_of_a_larger_repository(tmp_path: Path, region_templa
     assert commits_of(rows) == [inside, first]
     assert outside not in commits_of(rows)
     assert rows[0]["unit"] == U300
+    assert (rows[0]["actor"], rows[0]["actor_name"]) == (ADMIN, "Anna Lindqvist")  # from region/roles/
 
 
 # --------------------------------------------------------------------------- a generated history

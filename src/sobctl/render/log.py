@@ -78,8 +78,7 @@ def render_csv(entries: Iterable[LogEntry]) -> Generator[str, None, None]:
 
 def _who(entry: LogEntry) -> str:
     if entry.manual:
-        known = f" ({entry.actor})" if entry.actor else ""
-        return f"{entry.author_email}{known}"
+        return entry.author_email  # the git author: JSON and CSV add the person it belongs to, if known
     actor = entry.actor or "?"
     return f"{actor} ({entry.actor_name})" if entry.actor_name else actor
 

@@ -405,3 +405,13 @@ def test_filters_are_pushed_into_git_only_when_no_manual_edit_can_match() -> Non
     dated = git_log_args(LogQuery(since=datetime.date(2026, 1, 1)))
     assert any(arg.startswith("--since-as-filter=@") for arg in dated)  # not --since: it stops at skewed dates
     assert not any(arg.startswith("--since=") for arg in dated)
+
+
+def test_a_subject_holding_the_record_separators_cannot_hide_a_commit(region: Path) -> None:
+    subject = "Quiet\x1e change\x1f here"
+    made = commit(region, subject + "\n", when="2026-08-01T10:00:00+02:00", email=HAND_EMAIL,
+                  files={f"units/{U300}.yaml": "# q\n"})
+    after = act(region, "assign", "assign after", [("Sob-Unit", U200)], when="2026-08-02T10:00:00+02:00")
+    rows = log(region, "-n", "3")
+    assert commits_of(rows)[:2] == [after, made]
+    assert (rows[1]["subject"], rows[1]["action"], rows[1]["unit"]) == (subject, "manual-edit", U300)

@@ -39,6 +39,7 @@ _OBJECT_TRAILERS = ("Sob-Unit", "Sob-Program", "Sob-Person", "Sob-Role", "Sob-Ag
 #: A ``Sob-*`` trailer in git's ``%(trailers:only,unfold,separator=%x1f)`` output.
 _SOB_PAIR = re.compile(r"(?:^|\x1f)(Sob-[A-Za-z-]+): ([^\x1f]*)")
 _FORMAT = "--format=%x1e%H%x00%cI%x00%ae%x00%s%x00%(trailers:only,unfold,separator=%x1f)"
+_RECORD_START = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?\x00")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _FIRST_BATCH, _LAST_BATCH = 64, 4096
 # The earliest and latest UTC offsets a commit date can carry: a calendar day in any of them
@@ -172,10 +173,26 @@ def read_log(root: Path, query: LogQuery, people: People | None = None, *,
         return
     reader = _Reader(root, query, people or People(root))
     with closing(git.stream_records(root, *git_log_args(query))) as records, reader.paths:
-        for emitted, entry in enumerate(reader.entries(records), 1):
+        for emitted, entry in enumerate(reader.entries(_whole(records)), 1):
             yield entry
             if query.limit is not None and emitted >= query.limit:
                 return
+
+
+def _whole(records: Iterator[str]) -> Iterator[str]:
+    """Records as git wrote them, even when a subject or trailer holds the record separator itself
+    (a hand-made commit must not hide from the trail that way): a piece that does not start with a
+    commit id belongs to the record before it."""
+    previous: str | None = None
+    for record in records:
+        if previous is not None and not _RECORD_START.match(record):
+            previous += "\x1e" + record
+            continue
+        if previous is not None:
+            yield previous
+        previous = record
+    if previous is not None:
+        yield previous
 
 
 _Item = LogEntry | list[str]  # an entry, or the fields of a manual-edit candidate

@@ -288,7 +288,7 @@ def test_bad_options_are_usage_errors(region: Path, args: list[str], message: st
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_merges_are_skipped_but_their_commits_are_read(region: Path) -> None:
+def test_clean_merges_are_skipped_and_edits_inside_a_merge_are_manual_edits(region: Path) -> None:
     git(region, "checkout", "-q", "-b", "pr")
     on_branch = act(region, "role-grant", "grant behandlare", [("Sob-Person", APPROVER), ("Sob-Unit", U200)],
                     when="2026-07-01T10:00:00+02:00", touch=f"roles/{APPROVER}.yaml")
@@ -296,10 +296,25 @@ def test_merges_are_skipped_but_their_commits_are_read(region: Path) -> None:
     on_main = commit(region, "Hand edit on main\n", when="2026-07-02T10:00:00+02:00",
                      files={f"units/{U300}.yaml": "# x\n"})
     git(region, "merge", "-q", "--no-ff", "-m", "Merge pr", "pr")
+    clean = git(region, "rev-parse", "HEAD").strip()
     found = commits_of(log(region))
     assert on_main in found and on_branch in found
-    assert git(region, "rev-parse", "HEAD").strip() not in found
+    assert clean not in found
     assert len(found) == len(set(found))
+    # A second branch whose merge slips in a change of its own (and resolves nothing else).
+    git(region, "checkout", "-q", "-b", "pr2", on_main)
+    commit(region, "Note on U300\n", when="2026-07-03T10:00:00+02:00", files={"README.md": "x\n"})
+    git(region, "checkout", "-q", "main")
+    git(region, "merge", "-q", "--no-ff", "--no-commit", "pr2")
+    (region / "agreements" / "vardavtal-lugna-sinnen.yaml").write_text(
+        (region / "agreements" / "vardavtal-lugna-sinnen.yaml").read_text(encoding="utf-8") + "# slipped in\n",
+        encoding="utf-8")
+    git(region, "add", "agreements")
+    git(region, "commit", "-q", "-m", "Merge pr2")
+    evil = git(region, "rev-parse", "HEAD").strip()
+    rows = log(region, "--action", "manual-edit", "-n", "1")
+    assert commits_of(rows) == [evil]
+    assert (rows[0]["agreement"], rows[0]["unit"]) == ("vardavtal-lugna-sinnen", None)
 
 
 def test_region_in_a_folder_of_a_larger_repository(tmp_path: Path, region_template: Path) -> None:

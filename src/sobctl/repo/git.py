@@ -208,7 +208,9 @@ class ChangedPaths:
     the other) and their results collected in the same order; a batch can be in flight while the
     caller does other work. Git echoes a line that is not an object id and flushes its output:
     that echo marks the end of each batch. Paths are relative to ``root`` (which may be a folder
-    inside the work tree); commits that changed nothing there, and merges, are left out.
+    inside the work tree); commits that changed nothing there are left out. For a merge, only the
+    paths it changed itself count (its combined diff: different from every parent), so a clean
+    merge changed nothing while a hand-resolved conflict or an edit slipped into a merge shows.
     """
 
     _END = b"\x1esobctl-batch-end\n"
@@ -225,8 +227,8 @@ class ChangedPaths:
     def _start(self) -> subprocess.Popen[bytes]:
         try:
             process = subprocess.Popen(
-                ["git", "-C", str(self.root), "diff-tree", "--stdin", "--root", "-r", "--no-renames", "--name-only",
-                 "-z", "--relative", "--format=%x1e%H", "--", *self.pathspecs],
+                ["git", "-C", str(self.root), "diff-tree", "--stdin", "--root", "-r", "-c", "--no-renames",
+                 "--name-only", "-z", "--relative", "--format=%x1e%H", "--", *self.pathspecs],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **_BASE_ENV},
             )
         except FileNotFoundError:

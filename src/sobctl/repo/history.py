@@ -6,7 +6,8 @@ commits that pass the filters, so the first page of a 100,000-act history costs 
 dozen records. A commit with a ``Sob-Action`` trailer is an act. A commit without one is a
 manual edit when it changed the region's content; which paths it changed is asked of one
 ``git diff-tree --stdin`` per batch of such commits (they are few), because a per-commit
-diff in ``git log`` would cost every act a tree comparison.
+diff in ``git log`` would cost every act a tree comparison. A merge counts only for what it
+changed itself (a hand-resolved conflict, an edit slipped in); a clean merge is no row.
 
 Filters are pushed into git where that cannot lose a row: dates as ``--since-as-filter`` and
 ``--until`` with a day of margin (the exact day is compared on the commit's own date; plain
@@ -145,7 +146,7 @@ def _read_card(path: Path) -> tuple[str | None, frozenset[str]]:
 
 def git_log_args(query: LogQuery) -> list[str]:
     """The ``git log`` arguments for a query (exposed for tests and the curious)."""
-    args = ["log", "--no-merges", "--no-show-signature", "--encoding=UTF-8", _FORMAT]
+    args = ["log", "--no-show-signature", "--encoding=UTF-8", _FORMAT]
     if query.since is not None:
         start = dt.datetime.combine(query.since, dt.time.min, _EAST)
         args.append(f"--since-as-filter=@{int(start.timestamp())}")  # --since would stop at a skewed date

@@ -19,10 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ADMIN_EMAIL, PROJECT, TODAY, git, run_cli
 from sobctl.render.log import FIELDS
-from sobctl.repo.trailers import build_message, parse_trailers
+from sobctl.repo.trailers import build_message, one_line, parse_trailers
 
 PROVIDER = "SE2321000016-0000"
 ADMIN = "SE2321000016-P001"
@@ -430,3 +432,22 @@ def test_a_subject_holding_the_record_separators_cannot_hide_a_commit(region: Pa
     rows = log(region, "-n", "3")
     assert commits_of(rows)[:2] == [after, made]
     assert (rows[1]["subject"], rows[1]["action"], rows[1]["unit"]) == (subject, "manual-edit", U300)
+
+
+FAKE = "SE2321000016-FAKE"
+_TRICKY = st.lists(st.sampled_from([*"abcÅäö \t\n\r\"\\,;:-", "\x1e", "\x1f", "\u2028", "\ufeff", "Sob-Unit: ",
+                                    "Sob-Action: assign\n", "\n\n", FAKE]), max_size=30).map("".join)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reason=_TRICKY, decision=_TRICKY)
+def test_no_reason_or_decision_text_makes_a_row_match_or_breaks_the_output(region: Path, reason: str,
+                                                                          decision: str) -> None:
+    made = act(region, "assign", f"assign {PROGRAM} to {U200}",
+               [("Sob-Unit", U200), ("Sob-Program", PROGRAM), ("Sob-Decision", decision)],
+               when="2026-08-02T10:00:00+02:00", reason=reason)
+    rows = log(region, "-n", "1")
+    assert commits_of(rows) == [made] and (rows[0]["unit"], rows[0]["program"]) == (U200, PROGRAM)
+    assert rows[0]["decision"] == (one_line(decision) or None)
+    for extra in ([], ["--action", "assign"]):
+        assert log(region, "--unit", FAKE, *extra) == []

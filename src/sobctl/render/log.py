@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable, Generator, Iterable
 from json.encoder import encode_basestring as _escape
 
-from sobctl.repo.history import MANUAL_EDIT, LogEntry, entry_record
+from sobctl.repo.history import MANUAL_EDIT, LogEntry
 
 FIELDS = ("commit", "when", "action", "manual", "actor", "actor_name", "author_email", "unit", "program", "person",
           "role", "agreement", "version", "config", "decision", "subject")
@@ -60,19 +60,28 @@ def render_json(entries: Iterable[LogEntry]) -> Generator[str, None, None]:
     yield "[]\n" if opening == "[\n" else "\n]\n"
 
 
+def _csv_row(e: LogEntry) -> tuple[str | None, ...]:
+    """The entry's CSV cells in the order of FIELDS (the csv module writes None as an empty cell)."""
+    return (e.commit, e.when, e.action, "true" if e.action == MANUAL_EDIT else "false", e.actor, e.actor_name,
+            e.author_email, e.unit, e.program, e.person, e.role, e.agreement, e.version,
+            "true" if e.config else "false", e.decision, e.subject)
+
+
 def render_csv(entries: Iterable[LogEntry]) -> Generator[str, None, None]:
     """A header line, then one line per entry; booleans as true/false, missing values empty."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(FIELDS)
-    for count, entry in enumerate(entries, 1):
-        record = entry_record(entry)
-        writer.writerow(["true" if v is True else "false" if v is False else "" if v is None else v
-                         for v in record.values()])
-        if count % 256 == 0:
+    rows: list[tuple[str | None, ...]] = []
+    for entry in entries:
+        rows.append(_csv_row(entry))
+        if len(rows) == _CHUNK:
+            writer.writerows(rows)
+            rows.clear()
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+    writer.writerows(rows)
     yield buffer.getvalue()
 
 

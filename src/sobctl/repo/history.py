@@ -26,7 +26,6 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sobctl.repo import git
 
@@ -338,25 +337,3 @@ def _manual(fields: list[str], paths: list[str], query: LogQuery, people: People
     joined = {kind: SEPARATOR.join(values) for kind, values in objects.items()}
     return LogEntry(commit, when, MANUAL_EDIT, email, subject, actor, people.name(actor), None, joined.get("unit"),
                     joined.get("program"), joined.get("person"), None, joined.get("agreement"), None, config)
-
-
-def entry_record(entry: LogEntry) -> dict[str, Any]:
-    """The entry as a flat record with stable keys (JSON and CSV)."""
-    return {
-        "commit": entry.commit,
-        "when": entry.when,
-        "action": entry.action,
-        "manual": entry.manual,
-        "actor": entry.actor,
-        "actor_name": entry.actor_name,
-        "author_email": entry.author_email,
-        "unit": entry.unit,
-        "program": entry.program,
-        "person": entry.person,
-        "role": entry.role,
-        "agreement": entry.agreement,
-        "version": entry.version,
-        "config": entry.config,
-        "decision": entry.decision,
-        "subject": entry.subject,
-    }

@@ -38,7 +38,10 @@ def log_command(
     listed too, as action manual-edit with the author's e-mail.
 
     The day of a row is its commit date. --person matches whoever acted and the person acted
-    on; a manual edit matches --unit, --program and --person by the files it changed.
+    on. A manual edit matches --unit, --program and --person by the files it changed, and
+    --person also by its author's e-mail (as listed in roles/). A merge appears only when it
+    changed content itself. JSON and CSV carry the full commit id and the same keys for
+    every row.
 
     Examples: sobctl log -n 20 · sobctl log --unit SE2321000016-U200 --since 2026-01-01 ·
     sobctl log --action manual-edit · sobctl log --format csv > audit.csv

@@ -105,8 +105,10 @@ class People:
     def _card(self, hsa_id: str) -> tuple[str | None, frozenset[str]]:
         card = self._cards.get(hsa_id)
         if card is None:
-            card = self._cards[hsa_id] = _read_card(self.root / "roles" / f"{hsa_id}.yaml") if _SAFE_ID.match(
-                hsa_id) else (None, frozenset())
+            # The id comes from history, not from a file name: only a plain id may name a file.
+            safe = _SAFE_ID.match(hsa_id) is not None
+            card = _read_card(self.root / "roles" / f"{hsa_id}.yaml") if safe else (None, frozenset())
+            self._cards[hsa_id] = card
         return card
 
     def name(self, hsa_id: str | None) -> str | None:

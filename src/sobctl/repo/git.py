@@ -6,10 +6,13 @@ through :func:`run` so failures become :class:`~sobctl.errors.GitFailed` with gi
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,3 +375,153 @@ def commit_all(root: Path, message: str) -> str:
         raise GitFailed(f"git commit was refused: {detail}",
                         hint="git needs user.name and user.email: git config --global user.email you@region.example")
     return head(root) or ""
+
+def stream_records(root: Path, *args: str, separator: bytes = b"\x1e",
+                   chunk_size: int = 1 << 16) -> Generator[str, None, None]:
+    """Yield the ``separator``-delimited records of a git command's output as they arrive.
+
+    Records are decoded as UTF-8 (bad bytes replaced) one block at a time; the separator never
+    occurs inside a multi-byte character, so splitting the bytes first is safe. Closing the
+    generator early (e.g. after the first page) stops git at once instead of letting it finish.
+    """
+    try:
+        process = subprocess.Popen(
+            ["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**os.environ, **_BASE_ENV},
+        )
+    except FileNotFoundError:
+        raise GitFailed("git is not installed or not on PATH") from None
+    assert process.stdout is not None and process.stderr is not None
+    finished = False
+    try:
+        fd = process.stdout.fileno()
+        pending = b""
+        while chunk := os.read(fd, chunk_size):
+            block, found, rest = chunk.rpartition(separator)
+            if not found:
+                pending += chunk
+                continue
+            text = (pending + block).decode("utf-8", "replace")
+            pending = rest
+            yield from filter(None, text.split(separator.decode()))
+        if pending:
+            yield pending.decode("utf-8", "replace")
+        finished = True
+    finally:
+        if not finished and process.poll() is None:
+            process.kill()  # our own child: the reader has what it wanted
+        process.stdout.close()
+        stderr = process.stderr.read().decode("utf-8", "replace")
+        process.stderr.close()
+        code = process.wait()
+    if code != 0:
+        raise GitFailed(f"git {args[0]} failed: {stderr.strip()}")
+
+
+class ChangedPaths:
+    """One long-running ``git diff-tree --stdin``: which paths under ``pathspecs`` commits changed.
+
+    Batches of commit ids are submitted (a writer thread feeds git, so neither side can block
+    the other) and their results collected in the same order; a batch can be in flight while the
+    caller does other work. Git echoes a line that is not an object id and flushes its output:
+    that echo marks the end of each batch. Paths are relative to ``root`` (which may be a folder
+    inside the work tree); commits that changed nothing there are left out. For a merge, only the
+    paths it changed itself count (its combined diff: different from every parent), so a clean
+    merge changed nothing while a hand-resolved conflict or an edit slipped into a merge shows.
+    """
+
+    _END = b"\x1esobctl-batch-end\n"
+
+    def __init__(self, root: Path, pathspecs: Sequence[str]) -> None:
+        self.root = root
+        self.pathspecs = list(pathspecs)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._buffer = b""
+        self._submitted = 0
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        try:
+            process = subprocess.Popen(
+                ["git", "-C", str(self.root), "diff-tree", "--stdin", "--root", "-r", "-c", "--no-renames",
+                 "--name-only", "-z", "--relative", "--format=%x1e%H", "--", *self.pathspecs],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **_BASE_ENV},
+            )
+        except FileNotFoundError:
+            raise GitFailed("git is not installed or not on PATH") from None
+        self._writer = threading.Thread(target=self._feed, args=(process,), daemon=True)
+        self._writer.start()
+        return process
+
+    def _feed(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdin is not None
+        try:
+            while (data := self._queue.get()) is not None:
+                process.stdin.write(data)
+                process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # git ended early; collect() reports why
+        finally:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+
+    def submit(self, commits: Sequence[str]) -> None:
+        if self._process is None:
+            self._process = self._start()
+        self._queue.put("".join(f"{commit}\n" for commit in commits).encode() + self._END)
+        self._submitted += 1
+
+    def collect(self) -> dict[str, list[str]]:
+        """The result of the oldest submitted batch that has not been collected yet."""
+        process = self._process
+        if process is None or self._submitted == 0:
+            raise ValueError("no batch was submitted")
+        assert process.stdout is not None
+        while (end := self._buffer.find(self._END)) < 0:
+            chunk = os.read(process.stdout.fileno(), 1 << 16)
+            if not chunk:
+                assert process.stderr is not None
+                detail = process.stderr.read().decode("utf-8", "replace").strip()
+                raise GitFailed(f"git diff-tree failed: {detail or f'exit {process.wait()}'}")
+            self._buffer += chunk
+        block, self._buffer = self._buffer[:end], self._buffer[end + len(self._END):]
+        self._submitted -= 1
+        result: dict[str, list[str]] = {}
+        for record in block.decode("utf-8", "replace").split("\x1e"):
+            commit, _, names = record.partition("\0")
+            paths = [name for name in names.removeprefix("\n").split("\0") if name]
+            if commit and paths:
+                result[commit] = paths
+        return result
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        self._queue.put(None)
+        if process.poll() is None and self._submitted:
+            process.kill()  # our own child, still busy with batches nobody will collect
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        process.stderr.close()
+        process.wait()
+        if self._writer is not None:
+            self._writer.join()
+
+    def __enter__(self) -> ChangedPaths:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def head_of_work_tree(root: Path) -> str | None:
+    """HEAD's commit (None before the first commit), with one git process; a refusal saying so
+    when ``root`` is not inside a git work tree."""
+    process = run(root, "rev-parse", "--show-toplevel", "--verify", "-q", "HEAD", check=False)
+    lines = process.stdout.split()
+    if process.returncode not in (0, 1) or not lines:
+        raise Refused(f"{root} is not inside a git repository", rule="repository",
+                      hint="run 'git init' there, or create a region with sobctl init")
+    return lines[1] if process.returncode == 0 and len(lines) > 1 else None

@@ -150,3 +150,13 @@ def test_switching_language_between_acts_keeps_known_errors_known(region: Path) 
     assert second.code == 0, second.stderr
     third = run_cli("--lang", "en", "unit", "archive", INACTIVE_UNIT, "--as-of", TODAY, cwd=region)
     assert third.code == 0, third.stderr
+
+
+def test_help_of_commands_in_swedish() -> None:
+    retire = run_cli("--lang", "sv", "program", "retire", "--help")  # its help is set from an N_() string
+    assert retire.code == 0
+    assert "Avveckla PROGRAM: fasas ut → avvecklat (utgivare)." in retire.stdout
+    grant = run_cli("--lang", "sv", "role", "grant", "--help")
+    assert "Tilldela PERSON rollen ROLE på ett område från i dag, som en incheckning." in grant.stdout
+    assert "Sista dagen rollen gäller" in grant.stdout
+    assert "Grant ROLE on a scope" in run_cli("role", "grant", "--help").stdout

@@ -14,6 +14,7 @@ import typer
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from sobctl.cli.common import err, find_repo, out, parse_date
+from sobctl.i18n import _
 
 if TYPE_CHECKING:
     from sobctl.ops.session import Session
@@ -48,10 +49,10 @@ def run_act(
             err(render_text(exc.diagnostics, Summary.of(exc.diagnostics, len({d.path for d in exc.diagnostics}))))
             raise
     if act.already is not None:
-        err(f"nothing to do: {act.already}")
+        err(_("nothing to do: {reason}").format(reason=act.already))
         return
     if outcome.dry_run:
         out(outcome.diff)
-        out("\n--- commit message (dry run: nothing written) ---\n" + act.message())
+        out("\n--- " + _("commit message (dry run: nothing written)") + " ---\n" + act.message())
         return
     err(f"[{(outcome.commit or '')[:12]}] {act.subject}")

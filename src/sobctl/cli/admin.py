@@ -11,6 +11,7 @@ from sobctl.cli.acts import DecisionOption, DryRunOption, ReasonOption, SignOpti
 from sobctl.cli.app import app
 from sobctl.cli.common import AsOfOption, RepoOption, find_repo, out, parse_date
 from sobctl.errors import UsageError
+from sobctl.i18n import N_, _
 
 if TYPE_CHECKING:
     from sobctl.model.entities import Role
@@ -36,7 +37,7 @@ def hsa_id(value: str, what: str) -> str:
     try:
         return parse_hsa_id(value)
     except ValueError as exc:
-        raise UsageError(f"{what}: {exc}") from None
+        raise UsageError(_("{what}: {problem}").format(what=what, problem=exc)) from None
 
 
 def program_id(value: str) -> str:
@@ -45,7 +46,7 @@ def program_id(value: str) -> str:
     try:
         return parse_slug(value)
     except ValueError as exc:
-        raise UsageError(f"PROGRAM: {exc}") from None
+        raise UsageError(_("{what}: {problem}").format(what="PROGRAM", problem=exc)) from None
 
 
 def role_name(value: str) -> Role:
@@ -54,7 +55,8 @@ def role_name(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise UsageError(f"ROLE: '{value}' is not a role; one of: {', '.join(r.value for r in Role)}") from None
+        raise UsageError(_("ROLE: '{value}' is not a role; one of: {roles}").format(
+            value=value, roles=", ".join(r.value for r in Role))) from None
 
 
 def date_option(value: str | None, option: str) -> dt.date | None:
@@ -271,6 +273,14 @@ def grant_rows(ws: Workspace, today: dt.date, role: Role | None, scope: str | No
     return rows
 
 
+#: Column headings of ``role list`` and the states of a grant, as shown in tables.
+HEADINGS = {"person": N_("person"), "name": N_("name"), "role": N_("role"), "scope": N_("scope"),
+            "granted_at": N_("granted_at"), "valid_to": N_("valid_to"), "decision": N_("decision"),
+            "state": N_("state")}
+STATE = "state"
+STATES = {"active": N_("active"), "revoked": N_("revoked"), "expired": N_("expired"), "future": N_("future")}
+
+
 def _table(columns: list[str], rows: list[list[str]], title: str) -> str:
     """A rich table on a terminal, plain aligned columns otherwise (for pipes and scripts)."""
     import sys
@@ -314,7 +324,8 @@ def role_list(
     from sobctl.repo.workspace import load_workspace
 
     if output_format not in ("table", "json"):
-        raise UsageError(f"--format: '{output_format}' is not one of table, json")
+        raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
+            option="--format", value=output_format, choices="table, json"))
     chosen = role_name(role) if role is not None else None
     scope = hsa_id(scope, "--scope") if scope is not None else None
     person = hsa_id(person, "--person") if person is not None else None
@@ -327,7 +338,8 @@ def role_list(
     columns = ["person", "name", "role", "scope", "granted_at", "valid_to", "decision"]
     if include_all:
         columns.append("state")
-    out(_table(columns, [[str(r[c] or "") for c in columns] for r in rows], f"Role grants on {today}"))
+    cells = [[_(STATES[r[c]]) if c == STATE else str(r[c] or "") for c in columns] for r in rows]
+    out(_table([_(HEADINGS[c]) for c in columns], cells, _("Role grants on {date}").format(date=today)))
 
 
 # --- people --------------------------------------------------------------------------------------------
@@ -368,7 +380,8 @@ def _load(repo: Any) -> Workspace:
 
 def _check_format(value: str) -> None:
     if value not in ("text", "json"):
-        raise UsageError(f"--format: '{value}' is not one of text, json")
+        raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
+            option="--format", value=value, choices="text, json"))
 
 
 def _emit(data: dict[str, Any], text: list[str], output_format: str) -> None:
@@ -394,23 +407,26 @@ def show_unit(unit: UnitArg, output_format: FormatOption = "text", repo: RepoOpt
     ws, today = _load(repo), parse_date(as_of)
     found = ws.units.get(unit)
     if found is None:
-        raise Refused(f"no unit {unit} in units/", rule="unknown-unit")
+        raise Refused(_("no unit {unit} in units/").format(unit=unit), rule="unknown-unit")
     rows = grant_rows(ws, today, None, unit, None, False)
     data = {**found.model_dump(mode="json", exclude_none=True), "roles": rows}
-    text = [f"{found.hsa_id}  {found.name}", f"  type: {found.type}", f"  status: {found.status}"]
+    text = [f"{found.hsa_id}  {found.name}", "  " + _("type: {type}").format(type=found.type),
+            "  " + _("status: {status}").format(status=found.status)]
     if found.parent:
-        text.append(f"  parent: {found.parent}")
+        text.append("  " + _("parent: {unit}").format(unit=found.parent))
     if found.hsa_valid_to:
-        text.append(f"  HSA valid to: {found.hsa_valid_to}")
-    text.append("  status history:" if found.status_history else "  status history: none")
+        text.append("  " + _("HSA valid to: {date}").format(date=found.hsa_valid_to))
+    text.append("  " + (_("status history:") if found.status_history else _("status history: none")))
     for change in found.status_history:
-        text.append(f"    {change.date}  {change.status:<11} by {change.by}"
-                    + (f"  decision {change.decision}" if change.decision else ""))
-    text.append("  programs:" if found.programs else "  programs: none")
+        text.append("    " + _("{date}  {status} by {person}").format(
+            date=change.date, status=f"{change.status:<11}", person=change.by)
+                    + ("  " + _("decision {decision}").format(decision=change.decision) if change.decision else ""))
+    text.append("  " + (_("programs:") if found.programs else _("programs: none")))
     for activation in found.programs:
-        text.append(f"    {activation.program} major {activation.major}  since {activation.activated}"
-                    f"  approved by {activation.approved_by}")
-    text.append("  roles:" if rows else "  roles: none")
+        text.append("    " + _("{program} major {major}  since {date}  approved by {person}").format(
+            program=activation.program, major=activation.major, date=activation.activated,
+            person=activation.approved_by))
+    text.append("  " + (_("roles:") if rows else _("roles: none")))
     text.extend(f"    {r['role']:<26} {r['person']}  {r['name']}" for r in rows)
     _emit(data, text, output_format)
 
@@ -431,16 +447,18 @@ def show_program(
     ws = _load(repo)
     found = ws.programs.get(program)
     if found is None:
-        raise Refused(f"no program {program} in catalogue/", rule="unknown-program")
+        raise Refused(_("no program {program} in catalogue/").format(program=program), rule="unknown-program")
     units = sorted((u.hsa_id, a.major) for u in ws.units.values() for a in u.programs if a.program == program)
     data = {"id": found.id, "title": found.title, "kind": found.kind.value, "area": found.area.value,
             "status": found.status.value, "version": str(found.version), "owning_unit": found.owning_unit,
             "publishing_unit": found.publishing_unit, "responsible_publisher": found.responsible_publisher,
             "units": [{"unit": u, "major": m} for u, m in units]}
-    text = [f"{found.id}  {found.title}", f"  status: {found.status}  version {found.version}",
-            f"  kind: {found.kind}  area: {found.area}", f"  publishing unit: {found.publishing_unit}",
-            "  runs on:" if units else "  runs on: no unit"]
-    text.extend(f"    {u}  major {m}" for u, m in units)
+    text = [f"{found.id}  {found.title}",
+            "  " + _("status: {status}  version {version}").format(status=found.status, version=found.version),
+            "  " + _("kind: {kind}  area: {area}").format(kind=found.kind, area=found.area),
+            "  " + _("publishing unit: {unit}").format(unit=found.publishing_unit),
+            "  " + (_("runs on:") if units else _("runs on: no unit"))]
+    text.extend("    " + _("{unit}  major {major}").format(unit=u, major=m) for u, m in units)
     _emit(data, text, output_format)
 
 
@@ -460,10 +478,12 @@ def show_person(
     ws, today = _load(repo), parse_date(as_of)
     found = ws.people.get(person)
     if found is None:
-        raise Refused(f"no person {person} in roles/", rule="unknown-person")
+        raise Refused(_("no person {person} in roles/").format(person=person), rule="unknown-person")
     rows = grant_rows(ws, today, None, None, person, True)
     data = {"hsa_id": found.hsa_id, "name": found.name, "emails": found.emails, "grants": rows}
-    text = [f"{found.hsa_id}  {found.name}", f"  e-mail: {', '.join(found.emails)}",
-            "  grants:" if rows else "  grants: none"]
-    text.extend(f"    {r['role']:<26} on {r['scope']}  since {r['granted_at']}  {r['state']}" for r in rows)
+    text = [f"{found.hsa_id}  {found.name}", "  " + _("e-mail: {emails}").format(emails=", ".join(found.emails)),
+            "  " + (_("grants:") if rows else _("grants: none"))]
+    line = _("{role} on {scope}  since {date}  {state}")
+    text.extend("    " + line.format(role=f"{r['role']:<26}", scope=r["scope"], date=r["granted_at"],
+                                     state=_(STATES[r[STATE]])) for r in rows)
     _emit(data, text, output_format)

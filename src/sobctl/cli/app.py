@@ -12,6 +12,7 @@ import typer
 from sobctl import __version__
 from sobctl.cli.common import AsOfOption, RepoOption, err, find_repo, out, parse_date
 from sobctl.errors import ExitCode, SobError
+from sobctl.i18n import _, ngettext
 
 app = typer.Typer(
     name="sobctl",
@@ -72,7 +73,8 @@ def validate(
     from sobctl.render.diagnostics import RENDERERS
 
     if output_format not in RENDERERS:
-        raise UsageError(f"--format: '{output_format}' is not one of {', '.join(RENDERERS)}")
+        raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
+            option="--format", value=output_format, choices=", ".join(RENDERERS)))
     root_dir = find_repo(repo)
     diagnostics, summary = validate_repository(root_dir, parse_date(as_of))
     out(RENDERERS[output_format](diagnostics, summary))
@@ -92,7 +94,8 @@ def rules(
     from sobctl.model.codes import RULES
 
     if output_format not in ("text", "json"):
-        raise UsageError(f"--format: '{output_format}' is not one of text, json")
+        raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
+            option="--format", value=output_format, choices="text, json"))
     if output_format == "json":
         out(
             json.dumps(
@@ -137,11 +140,13 @@ def schema_export(
                 atomic_write(target, data)
     if check:
         if stale:
-            err(f"schemas are stale in {folder}: {', '.join(stale)}\n  hint: run sobctl schema export")
+            err(_("schemas are stale in {path}: {files}").format(path=folder, files=", ".join(stale)) + "\n"
+                + _("  hint: {hint}").format(hint=_("run sobctl schema export")))
             raise typer.Exit(ExitCode.FINDINGS)
-        err(f"schemas in {folder} are up to date")
+        err(_("schemas in {path} are up to date").format(path=folder))
         return
-    err(f"wrote {len(stale)} schema file(s) to {folder}" if stale else f"schemas in {folder} were up to date")
+    err(ngettext("wrote {n} schema file to {path}", "wrote {n} schema files to {path}", len(stale)).format(
+        n=len(stale), path=folder) if stale else _("schemas in {path} were up to date").format(path=folder))
 
 
 def main() -> None:

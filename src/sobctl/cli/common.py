@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from sobctl.errors import Refused, UsageError
+from sobctl.i18n import _
 
 RepoOption = Annotated[
     Path | None,
@@ -31,16 +32,16 @@ def find_repo(explicit: Path | None) -> Path:
     if explicit is not None or os.environ.get("SOBCTL_REPO"):
         root = Path(explicit or os.environ["SOBCTL_REPO"]).expanduser()
         if not root.is_dir():
-            raise Refused(f"{root}: no such folder", rule="repository")
+            raise Refused(_("{path}: no such folder").format(path=root), rule="repository")
         return root.resolve()
     here = Path.cwd().resolve()
     for candidate in (here, *here.parents):
         if (candidate / "sobctl.yaml").is_file():
             return candidate
     raise Refused(
-        "no sobctl.yaml here or in any parent folder",
+        _("no sobctl.yaml here or in any parent folder"),
         rule="repository",
-        hint="cd into a region repository, pass --repo PATH, or create one with sobctl init",
+        hint=_("cd into a region repository, pass --repo PATH, or create one with sobctl init"),
     )
 
 
@@ -50,7 +51,9 @@ def parse_date(value: str | None, option: str = "--as-of") -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{option}: '{value}' is not a date (YYYY-MM-DD)") from None
+        raise UsageError(
+            _("{option}: '{value}' is not a date (YYYY-MM-DD)").format(option=option, value=value)
+        ) from None
 
 
 def out(text: str) -> None:

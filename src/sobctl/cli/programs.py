@@ -9,6 +9,7 @@ import typer
 from sobctl.cli.acts import DecisionOption, DryRunOption, ReasonOption, SignOption, run_act
 from sobctl.cli.app import app
 from sobctl.cli.common import AsOfOption, RepoOption, err, find_repo, out, parse_date
+from sobctl.i18n import N_, _
 
 program_app = typer.Typer(
     help="Programs through their lifecycle: draft → in-review → published → deprecated → retired, "
@@ -89,7 +90,7 @@ def _transition(name: str, doc: str) -> None:
     program_app.command(name)(command)
 
 
-_transition("submit", "Send the draft PROGRAM for review: draft → in-review (utgivare at the publishing unit).")
+_transition("submit", N_("Send the draft PROGRAM for review: draft → in-review (utgivare at the publishing unit)."))
 
 
 @program_app.command("publish")
@@ -118,12 +119,14 @@ def program_publish(
     with open_session(find_repo(repo), parse_date(as_of), lock=False) as session:
         behind = units_behind(session, program)
     for unit_id, major in behind:
-        err(f"{unit_id} runs {program} at major {major}: re-activate it with "
-            f"sobctl assign {program} {unit_id} --approved-by PERSON")
-_transition("deprecate", "Deprecate PROGRAM: published → deprecated. Units keep it; no new unit gets it (utgivare).")
-_transition("retire", """Retire PROGRAM: deprecated → retired (utgivare).
+        err(_("{unit} runs {program} at major {major}: re-activate it with {command}").format(
+            unit=unit_id, program=program, major=major,
+            command=f"sobctl assign {program} {unit_id} --approved-by PERSON"))
+_transition("deprecate",
+            N_("Deprecate PROGRAM: published → deprecated. Units keep it; no new unit gets it (utgivare)."))
+_transition("retire", N_("""Retire PROGRAM: deprecated → retired (utgivare).
 
-Refused while any unit still runs it; a draft that was never published may be retired directly.""")
+Refused while any unit still runs it; a draft that was never published may be retired directly."""))
 
 
 @program_app.command("approve")
@@ -173,7 +176,7 @@ def program_bump(
     from sobctl.ops.programs import bump
 
     if minor == major:
-        raise UsageError("say exactly one of --minor or --major")
+        raise UsageError(_("say exactly one of --minor or --major"))
     run_act(repo, as_of, lambda s: bump(s, program, major=major, note=note, decision=decision, reason=reason),
             dry_run=dry_run, sign=sign)
 
@@ -193,7 +196,8 @@ def program_show(
     from sobctl.ops.session import open_session
 
     if output_format not in ("text", "json"):
-        raise UsageError(f"--format: '{output_format}' is not text or json")
+        raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
+            option="--format", value=output_format, choices="text, json"))
     with open_session(find_repo(repo), parse_date(as_of), lock=False) as session:
         data = describe(session, program)
     if output_format == "json":
@@ -202,30 +206,38 @@ def program_show(
     out(_show_text(data))
 
 
+#: What an approval covers (``describe``'s JSON values), as ``program show`` says it.
+COVERS = {"published content": N_("published content"), "current content": N_("current content"),
+          "other content (stale)": N_("other content (stale)")}
+
+
 def _show_text(data: dict[str, Any]) -> str:
+    status = (_("status {status}, version {version}, units run {published}") if data["published_version"]
+              else _("status {status}, version {version}, never published"))
     lines = [
         f"{data['id']}: {data['title']}",
-        f"  status {data['status']}, version {data['version']}"
-        + (f", units run {data['published_version']}" if data["published_version"] else ", never published"),
-        f"  {data['kind']}, area {data['area']}; publishing unit {data['publishing_unit']}, "
-        f"owning unit {data['owning_unit']}",
-        f"  responsible publisher: {data['responsible_publisher'] or '-'}",
-        f"  content fingerprint: {data['fingerprint']}",
-        f"  runs on: {', '.join(data['units']) or '-'}",
+        "  " + status.format(status=data["status"], version=data["version"], published=data["published_version"]),
+        "  " + _("{kind}, area {area}; publishing unit {unit}, owning unit {owning_unit}").format(
+            kind=data["kind"], area=data["area"], unit=data["publishing_unit"], owning_unit=data["owning_unit"]),
+        "  " + _("responsible publisher: {person}").format(person=data["responsible_publisher"] or "-"),
+        "  " + _("content fingerprint: {fingerprint}").format(fingerprint=data["fingerprint"]),
+        "  " + _("runs on: {units}").format(units=", ".join(data["units"]) or "-"),
         "",
-        "history:",
+        _("history:"),
     ]
     for entry in reversed(data["history"]):
-        state = f"published {entry['published']}" if entry["published"] else "not published"
+        state = _("published {date}").format(date=entry["published"]) if entry["published"] else _("not published")
         if entry["published"] and entry["content_matches"] is False and entry["version"] == data["version"]:
-            state += " (content changed since!)"
+            state += " " + _("(content changed since!)")
         lines.append(f"  {entry['version']:<6} {entry['date']}  {state}")
         lines.append(f"         {entry['note']}")
         for approval in entry["approvals"]:
             who = f"{approval['by']}" + (f" ({approval['name']})" if approval["name"] else "")
-            lines.append(f"         approved by {who} as {approval['role']} on {approval['at']}: {approval['covers']}")
+            covers = approval["covers"]
+            lines.append("         " + _("approved by {person} as {role} on {date}: {covers}").format(
+                person=who, role=approval["role"], date=approval["at"], covers=_(COVERS[covers])))
         if not entry["approvals"]:
-            lines.append("         no approvals")
+            lines.append("         " + _("no approvals"))
     return "\n".join(lines) + "\n"
 
 
@@ -281,7 +293,8 @@ def waiver_check(
     from sobctl.render.diagnostics import RENDERERS
 
     if output_format not in RENDERERS:
-        raise UsageError(f"--format: '{output_format}' is not one of {', '.join(RENDERERS)}")
+        raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
+            option="--format", value=output_format, choices=", ".join(RENDERERS)))
     diagnostics, summary = check(find_repo(repo), parse_date(as_of), program)
     out(RENDERERS[output_format](diagnostics, summary))
     failed = summary.errors > 0 or (strict and summary.warnings > 0)

@@ -11,6 +11,7 @@ import typer
 from sobctl.cli.app import app
 from sobctl.cli.common import RepoOption, err, find_repo, out
 from sobctl.errors import ExitCode
+from sobctl.i18n import _
 
 audit_app = typer.Typer(help="Verify the repository's history.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit", rich_help_panel="Review and CI")
@@ -20,7 +21,7 @@ def _split_range(revision_range: str) -> tuple[str, str]:
     from sobctl.errors import UsageError
 
     if "..." in revision_range or revision_range.count("..") != 1:
-        raise UsageError(f"'{revision_range}' is not BASE..HEAD (two revisions joined by '..')")
+        raise UsageError(_("'{range}' is not BASE..HEAD (two revisions joined by '..')").format(range=revision_range))
     base, head = revision_range.split("..")
     return base or "HEAD", head or "HEAD"
 
@@ -45,7 +46,8 @@ def diff(
     from sobctl.repo.workspace import load_workspace_from_files
 
     if output_format not in RENDERERS:
-        raise UsageError(f"--format: '{output_format}' is not one of {', '.join(RENDERERS)}")
+        raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
+            option="--format", value=output_format, choices=", ".join(RENDERERS)))
     root = git.require_repository(find_repo(repo))
     base_ref, head_ref = _split_range(revision_range)
     base, head = git.resolve(root, base_ref), git.resolve(root, head_ref)
@@ -53,8 +55,8 @@ def diff(
     after = load_workspace_from_files(git.tree_files(root, head), root)
     for name, workspace in (("BASE", before), ("HEAD", after)):
         if workspace.load_diagnostics:
-            err(f"warning: {len(workspace.load_diagnostics)} file problem(s) at {name}; those files are left out "
-                "(run sobctl validate)")
+            err(_("warning: {n} file problem(s) at {revision}; those files are left out "
+                  "(run sobctl validate)").format(n=len(workspace.load_diagnostics), revision=name))
     out(RENDERERS[output_format](compare(before, after, base=base, head=head)))
 
 
@@ -78,13 +80,15 @@ def audit_verify(
     from sobctl.repo import git
 
     if output_format not in RENDERERS:
-        raise UsageError(f"--format: '{output_format}' is not one of {', '.join(RENDERERS)}")
+        raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
+            option="--format", value=output_format, choices=", ".join(RENDERERS)))
     root = git.require_repository(find_repo(repo))
     if revision_range is not None and ".." in revision_range:
         _split_range(revision_range)
     result = verify(root, revision_range or "HEAD")
     out(RENDERERS[output_format](result))
-    err(f"{result.checked} commit(s) checked, {len(result.findings)} finding(s)")
+    err(_("{checked} commit(s) checked, {findings} finding(s)").format(
+        checked=result.checked, findings=len(result.findings)))
     raise typer.Exit(ExitCode.FINDINGS if result.findings else ExitCode.OK)
 
 
@@ -132,10 +136,10 @@ def init(
                            admin_names=admin_name or [], admin_emails=admin_email or [], today=parse_date(as_of),
                            hooks_repo=hooks_repo, hooks_rev=hooks_rev or f"v{__version__}")
     if len(admins) < 2:
-        err("warning: a region needs two care-provider administrators who grant each other the role; "
-            "until then sobctl validate reports it (pass --admin twice)")
-    err(f"created region repository {directory} [{commit[:12]}]\n"
-        "  next: replace the team placeholders in .github/CODEOWNERS, push, and protect the main branch")
+        err(_("warning: a region needs two care-provider administrators who grant each other the role; "
+              "until then sobctl validate reports it (pass --admin twice)"))
+    err(_("created region repository {path} [{commit}]").format(path=directory, commit=commit[:12]) + "\n  "
+        + _("next: replace the team placeholders in .github/CODEOWNERS, push, and protect the main branch"))
 
 
 @audit_app.command("codes")

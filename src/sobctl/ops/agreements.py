@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sobctl.errors import Refused, UsageError
+from sobctl.i18n import N_, _
 from sobctl.model.entities import Agreement, AgreementKind, Area, Person, Role
 from sobctl.model.ids import parse_agreement_id, parse_orgnr, parse_slug
 from sobctl.ops.edit import edit_file, new_file
@@ -17,13 +18,14 @@ from sobctl.repo.workspace import path_of
 
 
 def _admin(session: Session, what: str) -> Person:
-    return session.require_role(Role.VARDGIVARADMINISTRATOR, [session.provider_id], what)
+    return session.require_role(Role.VARDGIVARADMINISTRATOR, [session.provider_id], _(what))
 
 
 def _agreement(session: Session, agreement_id: str) -> Agreement:
     agreement = session.workspace.agreements.get(agreement_id)
     if agreement is None:
-        raise Refused(f"no agreement {agreement_id} in agreements/", rule="unknown-agreement")
+        raise Refused(_("no agreement {agreement} in agreements/").format(agreement=agreement_id),
+                      rule="unknown-agreement")
     return agreement
 
 
@@ -45,7 +47,7 @@ def add(session: Session, agreement_id: str, *, kind: str, title: str, counterpa
         areas: list[str] | None = None, contact: str | None = None, reason: str | None = None) -> Act:
     """A new agreement file."""
     ws = session.workspace
-    actor = _admin(session, "manage agreements")
+    actor = _admin(session, N_("manage agreements"))
     try:
         agreement_id = parse_agreement_id(agreement_id)
         kind_value = AgreementKind(kind)
@@ -56,18 +58,21 @@ def add(session: Session, agreement_id: str, *, kind: str, title: str, counterpa
         raise UsageError(str(exc)) from None
     path = path_of("agreement", agreement_id)
     if agreement_id in ws.agreements or (session.root / path).exists():
-        raise Refused(f"agreement {agreement_id} exists already ({path})", rule="agreement-exists",
+        raise Refused(_("agreement {agreement} exists already ({path})").format(agreement=agreement_id, path=path),
+                      rule="agreement-exists",
                       hint=f"sobctl agreement renew {agreement_id} --valid-to DATE")
     if valid_to is not None and valid_to < valid_from:
-        raise UsageError(f"--valid-to {valid_to} is before --valid-from {valid_from}")
+        raise UsageError(_("--valid-to {valid_to} is before --valid-from {valid_from}").format(
+            valid_to=valid_to, valid_from=valid_from))
     unknown = [p for p in program_ids if p not in ws.programs]
     if unknown:
-        raise Refused(f"no program {', '.join(unknown)} in catalogue/", rule="unknown-program")
+        raise Refused(_("no program {program} in catalogue/").format(program=", ".join(unknown)),
+                      rule="unknown-program")
     if contact is not None and contact not in ws.people:
-        raise Refused(f"contact {contact} is not a person in roles/", rule="unknown-person")
+        raise Refused(_("contact {person} is not a person in roles/").format(person=contact), rule="unknown-person")
     title, counterparty = one_line(title, 300), one_line(counterparty, 300)
     if not title or not counterparty:
-        raise UsageError("--title and --counterparty need text")
+        raise UsageError(_("--title and --counterparty need text"))
     formatted = f"{digits[:6]}-{digits[6:]}"
     covers: dict[str, Any] = {}
     if program_ids:
@@ -109,20 +114,24 @@ def _replay_add(session: Session, t: Trailers, reason: str | None) -> Act:
 
 def renew(session: Session, agreement_id: str, *, valid_to: dt.date, reason: str | None = None) -> Act:
     """Extend an agreement that has not been ended to a later ``valid_to``."""
-    actor = _admin(session, "manage agreements")
+    actor = _admin(session, N_("manage agreements"))
     agreement = _agreement(session, agreement_id)
     if agreement.ended is not None:
-        raise Refused(f"agreement {agreement_id} was ended {agreement.ended}; a new agreement needs its own record",
+        raise Refused(_("agreement {agreement} was ended {date}; a new agreement needs its own record").format(
+                          agreement=agreement_id, date=agreement.ended),
                       rule="agreement-ended", hint="sobctl agreement add NEW-ID …")
     trailers = _trailers("agreement-renew", actor, session, agreement_id, ("Sob-Valid-To", valid_to.isoformat()))
     subject = f"renew agreement {agreement_id} to {valid_to}"
     if agreement.valid_to == valid_to:
-        return Act("agreement-renew", subject, trailers, already=f"{agreement_id} is valid to {valid_to} already")
+        return Act("agreement-renew", subject, trailers,
+                   already=_("{agreement} is valid to {date} already").format(agreement=agreement_id, date=valid_to))
     if agreement.valid_to is None:
-        raise Refused(f"agreement {agreement_id} has no end date; there is nothing to renew", rule="agreement-renew")
+        raise Refused(_("agreement {agreement} has no end date; there is nothing to renew").format(
+            agreement=agreement_id), rule="agreement-renew")
     if valid_to < agreement.valid_to:
-        raise Refused(f"renew extends an agreement: {valid_to} is before its valid_to {agreement.valid_to}; "
-                      "use sobctl agreement end to shorten it", rule="agreement-renew")
+        raise Refused(_("renew extends an agreement: {date} is before its valid_to {valid_to}; "
+                        "use sobctl agreement end to shorten it").format(date=valid_to, valid_to=agreement.valid_to),
+                      rule="agreement-renew")
 
     def mutate(data: Any) -> None:
         data["valid_to"] = valid_to
@@ -138,17 +147,20 @@ def _replay_renew(session: Session, t: Trailers, reason: str | None) -> Act:
 
 def end(session: Session, agreement_id: str, *, date: dt.date | None = None, reason: str | None = None) -> Act:
     """End an agreement on ``date`` (default today): its last day in force."""
-    actor = _admin(session, "manage agreements")
+    actor = _admin(session, N_("manage agreements"))
     agreement = _agreement(session, agreement_id)
     day = date or session.today
     trailers = _trailers("agreement-end", actor, session, agreement_id, ("Sob-Ended", day.isoformat()))
     subject = f"end agreement {agreement_id} on {day}"
     if agreement.ended == day:
-        return Act("agreement-end", subject, trailers, already=f"{agreement_id} ended {day} already")
+        return Act("agreement-end", subject, trailers,
+                   already=_("{agreement} ended {date} already").format(agreement=agreement_id, date=day))
     if agreement.ended is not None:
-        raise Refused(f"agreement {agreement_id} was ended {agreement.ended} already", rule="agreement-ended")
+        raise Refused(_("agreement {agreement} was ended {date} already").format(
+            agreement=agreement_id, date=agreement.ended), rule="agreement-ended")
     if day < agreement.valid_from:
-        raise UsageError(f"--date {day} is before the agreement's valid_from {agreement.valid_from}")
+        raise UsageError(_("--date {date} is before the agreement's valid_from {valid_from}").format(
+            date=day, valid_from=agreement.valid_from))
 
     def mutate(data: Any) -> None:
         keys = list(data)
@@ -166,12 +178,13 @@ def _replay_end(session: Session, t: Trailers, reason: str | None) -> Act:
 
 def review(session: Session, agreement_id: str, *, reason: str | None = None) -> Act:
     """Record today's yearly review of an agreement (``last_review``)."""
-    actor = _admin(session, "manage agreements")
+    actor = _admin(session, N_("manage agreements"))
     agreement = _agreement(session, agreement_id)
     trailers = _trailers("agreement-review", actor, session, agreement_id)
     subject = f"review agreement {agreement_id}"
     if agreement.last_review == session.today:
-        return Act("agreement-review", subject, trailers, already=f"{agreement_id} was reviewed today already")
+        return Act("agreement-review", subject, trailers,
+                   already=_("{agreement} was reviewed today already").format(agreement=agreement_id))
 
     def mutate(data: Any) -> None:
         data["last_review"] = session.today

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sobctl.errors import Refused, UsageError
+from sobctl.i18n import _
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
 from sobctl.model.entities import CopyrightKind, ProgramStatus, Role
 from sobctl.ops.edit import edit_file, to_commented
@@ -33,21 +34,24 @@ def waiver_add(session: Session, program_id: str, *, contributor: str, role: str
     acting_as = next((r for r in (Role.DESIGNER, Role.UTGIVARE)
                       if ws.holds(actor.hsa_id, r, program.publishing_unit, session.today)), None)
     if acting_as is None:
-        raise Refused(f"{actor.name} ({actor.hsa_id}) may not record copyright of {program_id}: the role designer "
-                      f"or utgivare on {program.publishing_unit} is missing", rule="role:designer")
+        raise Refused(_("{name} ({person}) may not record copyright of {program}: the role designer "
+                        "or utgivare on {unit} is missing").format(
+                          name=actor.name, person=actor.hsa_id, program=program_id, unit=program.publishing_unit),
+                      rule="role:designer")
     if program.status is ProgramStatus.RETIRED:
-        raise Refused(f"{program_id} is retired; its records are closed", rule="transition:waiver")
+        raise Refused(_("{program} is retired; its records are closed").format(program=program_id),
+                      rule="transition:waiver")
     try:
         kind_value = CopyrightKind(kind)
     except ValueError:
-        raise UsageError(f"--kind: '{kind}' is not one of waiver, assignment, licence") from None
+        raise UsageError(_("--kind: '{kind}' is not one of waiver, assignment, licence").format(kind=kind)) from None
     contributor, role, document = one_line(contributor, 300), one_line(role, 300), one_line(document, 300)
     if not contributor or not role or not document:
-        raise UsageError("--contributor, --role and --document need text")
+        raise UsageError(_("--contributor, --role and --document need text"))
     if expires is not None and expires < date:
-        raise UsageError(f"--expires {expires} is before --date {date}")
+        raise UsageError(_("--expires {expires} is before --date {date}").format(expires=expires, date=date))
     if date > session.today:
-        raise UsageError(f"--date {date} is in the future; record a document once it is signed")
+        raise UsageError(_("--date {date} is in the future; record a document once it is signed").format(date=date))
     index = next((i for i, c in enumerate(program.contributors) if c.name == contributor and c.role == role), None)
     record: dict[str, Any] = {"kind": str(kind_value), "document": document, "date": date, "expires": expires}
     trailers = [("Sob-Action", "waiver-add"), ("Sob-Actor", actor.hsa_id), ("Sob-Role", str(acting_as)),
@@ -58,7 +62,9 @@ def waiver_add(session: Session, program_id: str, *, contributor: str, role: str
     subject = f"{kind_value} of {contributor} ({role}) for {program_id}"
     if index is not None and any(r.kind is kind_value and r.document == document and r.date == date
                                  and r.expires == expires for r in program.contributors[index].records):
-        return Act("waiver-add", subject, trailers, already=f"{contributor} has the record {document} already")
+        return Act("waiver-add", subject, trailers,
+                   already=_("{contributor} has the record {document} already").format(
+                       contributor=contributor, document=document))
 
     def mutate(data: Any) -> None:
         if index is not None:
@@ -103,7 +109,7 @@ def waiver_check(root: Path, today: dt.date, program_id: str | None = None) -> t
     policy = ws.config.policy if ws.config else Policy()
     if program_id is not None:
         if program_id not in ws.programs:
-            raise Refused(f"no program {program_id} in catalogue/", rule="unknown-program")
+            raise Refused(_("no program {program} in catalogue/").format(program=program_id), rule="unknown-program")
         programs = [ws.programs[program_id]]
     else:
         programs = [p for _, p in sorted(ws.programs.items()) if p.status is not ProgramStatus.RETIRED]
@@ -115,7 +121,7 @@ def waiver_check(root: Path, today: dt.date, program_id: str | None = None) -> t
             for finding in findings:
                 if finding.severity is Severity.ERROR:
                     finding.severity = Severity.WARNING
-                    finding.message += f" (needed before {program.id} is published)"
+                    finding.message += " " + _("(needed before {program} is published)").format(program=program.id)
         found.extend(findings)
     resolve_locations(root, found)
     found.sort(key=Diagnostic.sort_key)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sobctl import __version__
 from sobctl.errors import Refused, UsageError
+from sobctl.i18n import _
 from sobctl.model.ids import parse_hsa_id, parse_orgnr
 from sobctl.repo import files, git
 from sobctl.repo.schemas import render_schemas
@@ -43,17 +44,17 @@ def render_region(*, region_name: str, hsa_id: str, orgnr: str, admins: Sequence
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if not (len(ids) == len(admin_names) == len(admin_emails)):
-        raise UsageError("give each --admin its --admin-name and --admin-email, in the same order")
+        raise UsageError(_("give each --admin its --admin-name and --admin-email, in the same order"))
     if len(set(ids)) != len(ids) or len({e.lower() for e in admin_emails}) != len(admin_emails):
-        raise UsageError("the same administrator (HSA-id or e-mail) is given twice")
+        raise UsageError(_("the same administrator (HSA-id or e-mail) is given twice"))
     for email in admin_emails:
         if not _EMAIL_RE.match(email):
-            raise UsageError(f"--admin-email: '{email}' is not an e-mail address")
+            raise UsageError(_("--admin-email: '{email}' is not an e-mail address").format(email=email))
     people = [{"hsa_id": pid, "name": name, "email": email, "contact": i == 0,
                "granted_by": ids[(i + 1) % len(ids)]}
               for i, (pid, name, email) in enumerate(zip(ids, admin_names, admin_emails, strict=True))]
     if not region_name.strip():
-        raise UsageError("--region-name must not be empty")
+        raise UsageError(_("--region-name must not be empty"))
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=False, undefined=StrictUndefined,
                       keep_trailing_newline=True)
     env.filters["yaml_str"] = _yaml_str
@@ -86,7 +87,8 @@ def render_region(*, region_name: str, hsa_id: str, orgnr: str, admins: Sequence
 def create_region(directory: Path, **options: object) -> str:
     """Write a new region repository into an empty (or new) folder and make its first commit."""
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-        raise Refused(f"{directory} exists and is not empty; sobctl init only fills a new or empty folder",
+        raise Refused(_("{path} exists and is not empty; sobctl init only fills a new or empty folder").format(
+                          path=directory),
                       rule="dirty-target")
     rendered = render_region(**options)  # type: ignore[arg-type]
     directory.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from sobctl.errors import Refused, UsageError
+from sobctl.i18n import _
 from sobctl.model.entities import Role
 from sobctl.ops.edit import new_file
 from sobctl.ops.replay import Trailers, replayer
@@ -31,16 +32,18 @@ def add(session: Session, hsa_id: str, *, name: str, emails: list[str], decision
         g.role is Role.BEHORIGHETSADMINISTRATOR and g.in_force(session.today) for g in actor.grants
     )
     if not (is_admin or is_permission_admin):
-        raise Refused(f"{actor.name} ({actor.hsa_id}) may not add people: the role vardgivaradministrator "
-                      "or behorighetsadministrator is missing", rule="role:behorighetsadministrator")
+        raise Refused(_("{name} ({person}) may not add people: the role vardgivaradministrator "
+                        "or behorighetsadministrator is missing").format(name=actor.name, person=actor.hsa_id),
+                      rule="role:behorighetsadministrator")
     if not name.strip() or one_line(name, 300) != name:
-        raise UsageError(f"--name: {name!r} must be one line of 1-300 printable characters without outer spaces")
+        raise UsageError(_("--name: {name} must be one line of 1-300 printable characters without outer spaces")
+                         .format(name=repr(name)))
     wanted = list(dict.fromkeys(email.strip() for email in emails if email.strip()))
     if not wanted:
-        raise UsageError("a person needs at least one e-mail (--email)")
+        raise UsageError(_("a person needs at least one e-mail (--email)"))
     for email in wanted:
         if not _EMAIL_RE.match(email):
-            raise UsageError(f"--email: '{email}' is not an e-mail address (name@example.se)")
+            raise UsageError(_("--email: '{email}' is not an e-mail address (name@example.se)").format(email=email))
     decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     trailers = [("Sob-Action", "person-add"), ("Sob-Actor", actor.hsa_id), ("Sob-Date", session.today.isoformat()),
                 ("Sob-Person", hsa_id), ("Sob-Name", name), ("Sob-Email", ", ".join(wanted)),
@@ -50,15 +53,19 @@ def add(session: Session, hsa_id: str, *, name: str, emails: list[str], decision
     existing = ws.people.get(hsa_id)
     if existing is not None:
         if existing.name == name and [e.lower() for e in existing.emails] == [e.lower() for e in wanted]:
-            return Act("person-add", subject, trailers, already=f"{hsa_id} is already registered as {name}")
-        raise Refused(f"a person {hsa_id} already exists ({existing.name})", rule="person-exists",
+            return Act("person-add", subject, trailers,
+                       already=_("{person} is already registered as {name}").format(person=hsa_id, name=name))
+        raise Refused(_("a person {person} already exists ({name})").format(person=hsa_id, name=existing.name),
+                      rule="person-exists",
                       hint=f"sobctl show person {hsa_id}")
     if (session.root / relpath).exists():
-        raise Refused(f"{relpath} exists already (and does not validate; run sobctl validate)", rule="person-exists")
+        raise Refused(_("{path} exists already (and does not validate; run sobctl validate)").format(path=relpath),
+                      rule="person-exists")
     for email in wanted:
         holder = ws.person_by_email.get(email.lower())
         if holder is not None:
-            raise Refused(f"the e-mail {email} already belongs to {holder.name} ({holder.hsa_id})",
+            raise Refused(_("the e-mail {email} already belongs to {name} ({person})").format(
+                email=email, name=holder.name, person=holder.hsa_id),
                           rule="email-exists")
     change = new_file(relpath, {"hsa_id": hsa_id, "name": name, "emails": wanted}, "person.schema.json")
     return Act("person-add", subject, trailers, [change], reason)

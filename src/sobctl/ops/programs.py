@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from sobctl.errors import Refused, UsageError
+from sobctl.i18n import N_, _
 from sobctl.model.entities import (
     APPROVER_ROLES,
     Area,
@@ -66,24 +67,26 @@ def get_program(session: Session, program_id: str) -> Program:
     if program is None:
         path = path_of("program", program_id) if "/" not in program_id and program_id else None
         if path is not None and (session.root / path).is_file():
-            raise Refused(f"{path} could not be read as a program", rule="invalid-file",
-                          hint="sobctl validate shows what is wrong with it")
-        raise Refused(f"no program {program_id} in catalogue/", rule="unknown-program",
-                      hint="the file name in catalogue/ is the program id")
+            raise Refused(_("{path} could not be read as a program").format(path=path), rule="invalid-file",
+                          hint=_("sobctl validate shows what is wrong with it"))
+        raise Refused(_("no program {program} in catalogue/").format(program=program_id), rule="unknown-program",
+                      hint=_("the file name in catalogue/ is the program id"))
     return program
 
 
 def _require_status(program: Program, action: str, *allowed: ProgramStatus) -> None:
     if program.status not in allowed:
-        wanted = " or ".join(str(s) for s in allowed)
-        raise Refused(f"{action} needs status {wanted}; {program.id} is {program.status}",
+        wanted = _(" or ").join(str(s) for s in allowed)
+        raise Refused(_("{action} needs status {wanted}; {program} is {status}").format(
+                          action=action, wanted=wanted, program=program.id, status=program.status),
                       rule=f"transition:{action}")
 
 
 def _current_index(program: Program) -> int:
     index = next((i for i, e in enumerate(program.history) if e.version == program.version), None)
     if index is None:
-        raise Refused(f"version {program.version} of {program.id} has no entry in history; run sobctl validate",
+        raise Refused(_("version {version} of {program} has no entry in history; run sobctl validate").format(
+                          version=program.version, program=program.id),
                       rule="version-history")
     return index
 
@@ -108,7 +111,18 @@ ROLE_OF_ACTION = {
 
 
 def _publisher(session: Session, program: Program, action: str) -> Person:
-    return session.require_role(Role.UTGIVARE, [program.publishing_unit], f"{action} {program.id}")
+    return session.require_role(Role.UTGIVARE, [program.publishing_unit],
+                                _(PUBLISHER_ACTIONS[action]).format(program=program.id))
+
+
+#: What the utgivare does, for "may not …" refusals.
+PUBLISHER_ACTIONS = {
+    "submit": N_("submit {program}"),
+    "publish": N_("publish {program}"),
+    "deprecate": N_("deprecate {program}"),
+    "retire": N_("retire {program}"),
+    "bump": N_("bump the version of {program}"),
+}
 
 
 def medical_scopes(session: Session, program: Program) -> list[str]:
@@ -144,19 +158,24 @@ def new_program(session: Session, program_id: str, *, title: str, kind: str, are
         raise UsageError(str(exc).removeprefix("Value error, ")) from None
     unit = ws.units.get(publishing_unit)
     if unit is None:
-        raise Refused(f"no unit {publishing_unit} in units/", rule="unknown-unit")
+        raise Refused(_("no unit {unit} in units/").format(unit=publishing_unit), rule="unknown-unit")
     if unit.type is not UnitType.PUBLISHING_UNIT:
-        raise Refused(f"{publishing_unit} is a {unit.type}, not a publishing unit", rule="publishing-unit")
+        raise Refused(_("{unit} is a {type}, not a publishing unit").format(unit=publishing_unit, type=unit.type),
+                      rule="publishing-unit")
     if owning_unit not in ws.units:
-        raise Refused(f"no unit {owning_unit} in units/", rule="unknown-unit")
-    actor = session.require_role(Role.DESIGNER, [publishing_unit], f"create program drafts at {publishing_unit}")
+        raise Refused(_("no unit {unit} in units/").format(unit=owning_unit), rule="unknown-unit")
+    actor = session.require_role(Role.DESIGNER, [publishing_unit],
+                                  _("create program drafts at {unit}").format(unit=publishing_unit))
     path = path_of("program", program_id)
     if program_id in ws.programs or (session.root / path).exists():
-        raise Refused(f"program {program_id} exists already ({path})", rule="program-exists")
+        raise Refused(_("program {program} exists already ({path})").format(program=program_id, path=path),
+                      rule="program-exists")
     if producer_value in (ProducerKind.EXTERNAL, ProducerKind.REGION) and producer_agreement is None:
-        raise Refused(f"a program produced by '{producer_value}' needs --producer-agreement", rule="agreement")
+        raise Refused(_("a program produced by '{producer}' needs --producer-agreement").format(
+            producer=producer_value), rule="agreement")
     if producer_agreement is not None and producer_agreement not in ws.agreements:
-        raise Refused(f"no agreement {producer_agreement} in agreements/", rule="unknown-agreement")
+        raise Refused(_("no agreement {agreement} in agreements/").format(agreement=producer_agreement),
+                      rule="unknown-agreement")
     title, target_group, note = one_line(title, 300), one_line(target_group, 300), one_line(note, 2000)
     data: dict[str, Any] = {
         "id": program_id,
@@ -209,7 +228,8 @@ def submit(session: Session, program_id: str, *, decision: str | None = None,
     _require_status(program, "submit", ProgramStatus.DRAFT)
     _current_index(program)
     if not program.content.modules:
-        raise Refused(f"submit needs content; {program_id} has no modules", rule="transition:submit")
+        raise Refused(_("submit needs content; {program} has no modules").format(program=program_id),
+                      rule="transition:submit")
     trailers = _trailers("program-submit", actor, session, program_id, program.version, decision=decision)
     change = _set_status(session, program, ProgramStatus.IN_REVIEW)
     return Act("program-submit", f"submit {program_id} {program.version} for review", trailers, [change], reason)
@@ -237,20 +257,26 @@ def approve(session: Session, program_id: str, *, role: str | None = None, decis
         try:
             wanted = Role(role)
         except ValueError:
-            raise UsageError(f"--role: '{role}' is not utgivare, medicinskt-ansvarig or verksamhetschef") from None
+            raise UsageError(_("--role: '{role}' is not utgivare, medicinskt-ansvarig or verksamhetschef").format(
+                role=role)) from None
         if wanted not in (Role.UTGIVARE, *APPROVER_ROLES):
-            raise UsageError(f"--role: programs are approved as utgivare, medicinskt-ansvarig or "
-                             f"verksamhetschef, not {wanted}")
+            raise UsageError(_("--role: programs are approved as utgivare, medicinskt-ansvarig or "
+                               "verksamhetschef, not {role}").format(role=wanted))
         if wanted not in held:
-            where = program.publishing_unit if wanted is Role.UTGIVARE else f"{program.owning_unit} (or above)"
-            raise Refused(f"{actor.name} ({actor.hsa_id}) may not approve {program_id} as {wanted}: "
-                          f"the role {wanted} on {where} is missing", rule=f"role:{wanted}")
+            where = program.publishing_unit if wanted is Role.UTGIVARE else _("{unit} (or above)").format(
+                unit=program.owning_unit)
+            raise Refused(_("{name} ({person}) may not approve {program} as {role}: "
+                            "the role {role} on {scope} is missing").format(
+                              name=actor.name, person=actor.hsa_id, program=program_id, role=wanted, scope=where),
+                          rule=f"role:{wanted}")
         approving_role = wanted
     elif held:
         approving_role = held[0]
     else:
-        raise Refused(f"{actor.name} ({actor.hsa_id}) may not approve {program_id}: it needs utgivare on "
-                      f"{program.publishing_unit}, or medicinskt-ansvarig/verksamhetschef on {program.owning_unit}",
+        raise Refused(_("{name} ({person}) may not approve {program}: it needs utgivare on "
+                        "{unit}, or medicinskt-ansvarig/verksamhetschef on {owning_unit}").format(
+                          name=actor.name, person=actor.hsa_id, program=program_id, unit=program.publishing_unit,
+                          owning_unit=program.owning_unit),
                       rule="role:utgivare")
     _require_status(program, "approve", ProgramStatus.IN_REVIEW)
     index = _current_index(program)
@@ -261,7 +287,8 @@ def approve(session: Session, program_id: str, *, role: str | None = None, decis
     subject = f"approve {program_id} {program.version} as {approving_role}"
     if any(a.by == actor.hsa_id and a.role is approving_role and a.fingerprint == current for a in entry.approvals):
         return Act("program-approve", subject, trailers,
-                   already=f"{actor.hsa_id} approved this content of {program_id} as {approving_role} already")
+                   already=_("{person} approved this content of {program} as {role} already").format(
+                       person=actor.hsa_id, program=program_id, role=approving_role))
     replace = next((i for i, a in enumerate(entry.approvals) if a.by == actor.hsa_id and a.role is approving_role),
                    None)
     record = {"by": actor.hsa_id, "role": str(approving_role), "at": session.today, "fingerprint": current}
@@ -322,10 +349,13 @@ def _structure_problem_against(session: Session, program: Program, published: Ve
     before = published_structure(session, program, published)
     now = structure(program)
     if before is None:
-        return f"the structure changed since {published.version}" if published.structure is not None else None
+        if published.structure is None:
+            return None
+        return _("the structure changed since {version}").format(version=published.version)
     if before == now and published.structure is None:
         return None
-    return f"{describe_structure_change(before, now)} since {published.version}"
+    return _("{change} since {version}").format(change=describe_structure_change(before, now),
+                                                version=published.version)
 
 
 def publish(session: Session, program_id: str, *, decision: str | None = None,
@@ -343,32 +373,37 @@ def publish(session: Session, program_id: str, *, decision: str | None = None,
     current = fingerprint(program)
     valid = [a for a in entry.approvals if a.fingerprint == current]
     stale = [a for a in entry.approvals if a.fingerprint != current]
-    stale_note = (f"; the approvals by {', '.join(f'{a.by} ({a.role})' for a in stale)} are of other content"
-                  if stale else "")
+    stale_note = (_("; the approvals by {people} are of other content").format(
+        people=", ".join(f"{a.by} ({a.role})" for a in stale)) if stale else "")
     if not any(a.role is Role.UTGIVARE for a in valid):
-        raise Refused(f"publish needs an approval by utgivare of the current content of {program_id} "
-                      f"({current[:19]}…){stale_note}", rule="approval",
-                      hint=f"sobctl program approve {program_id}")
+        raise Refused(_("publish needs an approval by utgivare of the current content of {program} "
+                        "({fingerprint}…)").format(program=program_id, fingerprint=current[:19]) + stale_note,
+                      rule="approval", hint=f"sobctl program approve {program_id}")
     if program.kind is ProgramKind.TREATMENT and not any(a.role in APPROVER_ROLES for a in valid):
-        raise Refused(f"publish of the treatment program {program_id} needs an approval of the current content "
-                      f"by medicinskt-ansvarig or verksamhetschef{stale_note}", rule="medical-approval",
-                      hint=f"sobctl program approve {program_id} (as the medically responsible)")
+        raise Refused(_("publish of the treatment program {program} needs an approval of the current content "
+                        "by medicinskt-ansvarig or verksamhetschef").format(program=program_id) + stale_note,
+                      rule="medical-approval",
+                      hint=_("{command} (as the medically responsible)").format(
+                          command=f"sobctl program approve {program_id}"))
     problem = _structure_problem(session, program, index)
     if problem is not None:
-        raise Refused(f"version {program.version} of {program_id} must be a MAJOR: {problem}",
+        raise Refused(_("version {version} of {program} must be a MAJOR: {problem}").format(
+                          version=program.version, program=program_id, problem=problem),
                       rule="major-version", hint=f"sobctl program bump {program_id} --major --note …")
     gaps = [d for d in copyright_findings(ws, program, session.today, ws.config.policy if ws.config else Policy(),
                                           every_status=True) if d.severity is Severity.ERROR]
     if gaps:
-        raise Refused(f"publish needs complete copyright records: {'; '.join(d.message for d in gaps)}",
+        raise Refused(_("publish needs complete copyright records: {gaps}").format(
+                          gaps="; ".join(d.message for d in gaps)),
                       rule="copyright", hint=f"sobctl waiver check {program_id}")
     agreement = ws.agreements.get(program.producer.agreement or "")
     if program.producer.agreement is not None and (agreement is None or not agreement.in_force(session.today)):
-        raise Refused(f"publish needs the producer agreement {program.producer.agreement} in force on "
-                      f"{session.today}", rule="agreement")
+        raise Refused(_("publish needs the producer agreement {agreement} in force on {date}").format(
+                          agreement=program.producer.agreement, date=session.today), rule="agreement")
     if program.risk_analysis is None:
-        raise Refused(f"publish needs a risk analysis; {program_id} has none", rule="risk-analysis",
-                      hint="add risk_analysis: {reference: …, date: …} to the program file")
+        raise Refused(_("publish needs a risk analysis; {program} has none").format(program=program_id),
+                      rule="risk-analysis",
+                      hint=_("add {field} to the program file").format(field="risk_analysis: {reference: …, date: …}"))
     set_publisher = program.responsible_publisher is None or not ws.holds(
         program.responsible_publisher, Role.UTGIVARE, program.publishing_unit, session.today)
     shape = structure_fingerprint(program)
@@ -438,9 +473,10 @@ def retire(session: Session, program_id: str, *, decision: str | None = None,
         _require_status(program, "retire", ProgramStatus.DEPRECATED)
     units = running_units(session, program_id)
     if units:
-        raise Refused(f"retire needs {program_id} withdrawn from every unit first; it still runs on "
-                      f"{', '.join(units)}", rule="transition:retire",
-                      hint=f"sobctl unassign {program_id} UNIT (as vardgivaradministrator)")
+        raise Refused(_("retire needs {program} withdrawn from every unit first; it still runs on {units}").format(
+                          program=program_id, units=", ".join(units)), rule="transition:retire",
+                      hint=_("{command} (as vardgivaradministrator)").format(
+                          command=f"sobctl unassign {program_id} UNIT"))
     trailers = _trailers("program-retire", actor, session, program_id, program.version, decision=decision)
     change = _set_status(session, program, ProgramStatus.RETIRED)
     return Act("program-retire", f"retire {program_id}", trailers, [change], reason)
@@ -462,12 +498,12 @@ def bump(session: Session, program_id: str, *, major: bool, note: str, decision:
     version to the next major and sets it back to draft; its approvals are dropped.
     """
     program = get_program(session, program_id)
-    actor = _publisher(session, program, "bump the version of")
+    actor = _publisher(session, program, "bump")
     index = _current_index(program)
     entry = program.history[index]
     note = one_line(note, 2000)
     if not note:
-        raise UsageError("--note: say what the new version changes")
+        raise UsageError(_("--note: say what the new version changes"))
     last = program.published_entry()
     if program.status is ProgramStatus.PUBLISHED:
         renumber = False
@@ -475,18 +511,21 @@ def bump(session: Session, program_id: str, *, major: bool, note: str, decision:
     elif program.status in (ProgramStatus.DRAFT, ProgramStatus.IN_REVIEW) and entry.published is None \
             and last is not None:
         if not major or entry.version.major > last.version.major:
-            raise Refused(f"version {program.version} of {program_id} is not published yet; change it as it is"
-                          + ("" if major else ", or bump --major if its structure changed"),
-                          rule="transition:bump")
+            text = (_("version {version} of {program} is not published yet; change it as it is") if major else
+                    _("version {version} of {program} is not published yet; change it as it is, or bump --major "
+                      "if its structure changed"))
+            raise Refused(text.format(version=program.version, program=program_id), rule="transition:bump")
         renumber = True
         new_version = last.version.bump(major=True)
     else:
-        raise Refused(f"bump needs status published; {program_id} is {program.status}"
-                      + (" and was never published" if last is None else ""), rule="transition:bump")
+        text = (_("bump needs status published; {program} is {status} and was never published") if last is None
+                else _("bump needs status published; {program} is {status}"))
+        raise Refused(text.format(program=program_id, status=program.status), rule="transition:bump")
     if not major and not renumber:
         problem = _structure_problem_against(session, program, entry)
         if problem is not None:
-            raise Refused(f"a MINOR version must keep the structure: {problem}", rule="major-version",
+            raise Refused(_("a MINOR version must keep the structure: {problem}").format(problem=problem),
+                          rule="major-version",
                           hint=f"sobctl program bump {program_id} --major --note …")
     record = {"version": quoted(new_version), "date": session.today, "note": note}
     kind = "major" if major else "minor"

@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Any
 
 from sobctl.errors import Refused
+from sobctl.i18n import N_, _
 from sobctl.model.entities import (
     PROVIDER_ROLES,
     PUBLISHING_ROLES,
@@ -37,24 +38,33 @@ from sobctl.repo.workspace import path_of
 ADMINISTERED_BY_PROVIDER = frozenset({*PROVIDER_ROLES, Role.BEHORIGHETSADMINISTRATOR})
 
 
+#: What is refused, for "may not …" messages: granting or revoking a role (on a unit).
+VERBS = {"grant": N_("grant {role}"), "revoke": N_("revoke {role}")}
+VERBS_ON = {"grant": N_("grant {role} on {scope}"), "revoke": N_("revoke {role} on {scope}")}
+OWN = {"grant": N_("{name} ({person}) may not grant their own roles"),
+       "revoke": N_("{name} ({person}) may not revoke their own roles")}
+
+
 def get_person(session: Session, person_id: str) -> Person:
     person = session.workspace.people.get(person_id)
     if person is None:
-        raise Refused(f"no person {person_id} in roles/", rule="unknown-person",
-                      hint=f"register them first: sobctl person add {person_id} --name NAME --email EMAIL")
+        raise Refused(_("no person {person} in roles/").format(person=person_id), rule="unknown-person",
+                      hint=_("register them first: {command}").format(
+                          command=f"sobctl person add {person_id} --name NAME --email EMAIL"))
     return person
 
 
 def authorise(session: Session, role: Role, person_id: str, scope: str, verb: str) -> Person:
     """The actor, if they may ``verb`` (grant/revoke) ``role`` on ``scope`` to ``person_id``."""
     if role in ADMINISTERED_BY_PROVIDER:
-        actor = session.require_provider_admin(f"{verb} {role}")
+        actor = session.require_provider_admin(_(VERBS[verb]).format(role=role))
     else:
         get_unit(session, scope)
-        actor = session.require_role(Role.BEHORIGHETSADMINISTRATOR, [scope], f"{verb} {role} on {scope}")
+        actor = session.require_role(Role.BEHORIGHETSADMINISTRATOR, [scope],
+                                      _(VERBS_ON[verb]).format(role=role, scope=scope))
     if actor.hsa_id == person_id:
-        raise Refused(f"{actor.name} ({actor.hsa_id}) may not {verb} their own roles", rule="self-grant",
-                      hint="ask another administrator to do it")
+        raise Refused(_(OWN[verb]).format(name=actor.name, person=actor.hsa_id), rule="self-grant",
+                      hint=_("ask another administrator to do it"))
     return actor
 
 
@@ -63,16 +73,18 @@ def check_scope(session: Session, role: Role, scope: str) -> None:
     provider = session.provider_id
     if role in PROVIDER_ROLES:
         if scope != provider:
-            raise Refused(f"{role} is held on the care provider {provider}, not on {scope}", rule="role-scope",
+            raise Refused(_("{role} is held on the care provider {provider}, not on {scope}").format(
+                role=role, provider=provider, scope=scope), rule="role-scope",
                           hint=f"--scope {provider}")
         return
     unit = get_unit(session, scope)
     if role in PUBLISHING_ROLES and unit.type is not UnitType.PUBLISHING_UNIT:
-        raise Refused(f"{role} is held on a publishing unit; {scope} is a {unit.type}", rule="role-scope")
+        raise Refused(_("{role} is held on a publishing unit; {scope} is a {type}").format(
+            role=role, scope=scope, type=unit.type), rule="role-scope")
     if role not in UNIT_STAFF_ROLES | {Role.BEHORIGHETSADMINISTRATOR}:  # pragma: no cover - every role is covered
-        raise Refused(f"{role} cannot be granted on a unit", rule="role-scope")
+        raise Refused(_("{role} cannot be granted on a unit").format(role=role), rule="role-scope")
     if unit.status is UnitStatus.ARCHIVED:
-        raise Refused(f"unit {scope} is archived; no roles are granted there", rule="unit-archived")
+        raise Refused(_("unit {unit} is archived; no roles are granted there").format(unit=scope), rule="unit-archived")
 
 
 def grant(session: Session, role: Role, person_id: str, scope: str, *, valid_to: dt.date | None = None,
@@ -82,7 +94,8 @@ def grant(session: Session, role: Role, person_id: str, scope: str, *, valid_to:
     person = get_person(session, person_id)
     check_scope(session, role, scope)
     if valid_to is not None and valid_to < session.today:
-        raise Refused(f"--valid-to {valid_to} is before today ({session.today})", rule="valid-to")
+        raise Refused(_("--valid-to {date} is before today ({today})").format(date=valid_to, today=session.today),
+                      rule="valid-to")
     decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     trailers = [("Sob-Action", "role-grant"), ("Sob-Actor", actor.hsa_id), ("Sob-Date", session.today.isoformat()),
                 ("Sob-Person", person_id), ("Sob-Role", role.value), ("Sob-Unit", scope),
@@ -91,11 +104,15 @@ def grant(session: Session, role: Role, person_id: str, scope: str, *, valid_to:
     current = [g for g in person.grants if g.role is role and g.scope == scope and g.in_force(session.today)]
     if current:
         if any(g.valid_to == valid_to for g in current):
-            until = f" until {valid_to}" if valid_to else ""
-            return Act("role-grant", subject, trailers, already=f"{person_id} already holds {role} on {scope}{until}")
-        held = ", ".join(f"until {g.valid_to}" if g.valid_to else "without end" for g in current)
-        raise Refused(f"{person_id} already holds {role} on {scope} ({held})", rule="grant-exists",
-                      hint="to change its end, revoke it and grant it again")
+            already = (_("{person} already holds {role} on {scope} until {date}") if valid_to
+                       else _("{person} already holds {role} on {scope}"))
+            return Act("role-grant", subject, trailers,
+                       already=already.format(person=person_id, role=role, scope=scope, date=valid_to))
+        held = ", ".join(_("until {date}").format(date=g.valid_to) if g.valid_to else _("without end")
+                         for g in current)
+        raise Refused(_("{person} already holds {role} on {scope} ({held})").format(
+                          person=person_id, role=role, scope=scope, held=held), rule="grant-exists",
+                      hint=_("to change its end, revoke it and grant it again"))
     entry: dict[str, Any] = {"role": role.value, "scope": scope, "granted_by": actor.hsa_id,
                              "granted_at": session.today, "valid_to": valid_to, "decision": decision}
 
@@ -121,12 +138,15 @@ def revoke(session: Session, role: Role, person_id: str, scope: str, *, decision
     subject = f"revoke {role} on {scope} from {person_id}"
     matching = [i for i, g in enumerate(person.grants) if g.role is role and g.scope == scope]
     if not matching:
-        raise Refused(f"{person_id} was never granted {role} on {scope}", rule="no-grant",
+        raise Refused(_("{person} was never granted {role} on {scope}").format(
+                          person=person_id, role=role, scope=scope), rule="no-grant",
                       hint=f"sobctl role list --person {person_id}")
     # Grants in force today, and ones that would start later: both end now.
     live = [i for i in matching if _not_ended(person.grants[i], session.today)]
     if not live:
-        return Act("role-revoke", subject, trailers, already=f"{person_id} no longer holds {role} on {scope}")
+        return Act("role-revoke", subject, trailers,
+                   already=_("{person} no longer holds {role} on {scope}").format(person=person_id, role=role,
+                                                                                  scope=scope))
 
     def mutate(data: Any) -> None:
         for position in live:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sobctl.errors import Refused
+from sobctl.i18n import _
 from sobctl.model.entities import Person, Role
 from sobctl.repo import git
 from sobctl.repo.workspace import Workspace, load_workspace
@@ -34,19 +35,20 @@ class Session:
         if self.actor is not None:
             return self.actor
         if self.email is None:
-            raise Refused("git has no user.email, so sobctl cannot tell who is acting", rule="actor",
+            raise Refused(_("git has no user.email, so sobctl cannot tell who is acting"), rule="actor",
                           hint="git config user.email you@region.example")
-        raise Refused(f"no person in roles/ lists the e-mail {self.email}", rule="actor",
-                      hint=f"ask an administrator to run: sobctl person add HSA_ID --name 'Your Name' "
-                      f"--email {self.email}")
+        raise Refused(_("no person in roles/ lists the e-mail {email}").format(email=self.email), rule="actor",
+                      hint=_("ask an administrator to run: {command}").format(
+                          command=f"sobctl person add HSA_ID --name 'Your Name' --email {self.email}"))
 
     def require_role(self, role: Role, scopes: list[str], action: str) -> Person:
-        """Refuse unless the actor holds ``role`` on one of ``scopes`` today."""
+        """Refuse unless the actor holds ``role`` on one of ``scopes`` today (``action``: translated text)."""
         actor = self.require_actor()
         if any(self.workspace.holds(actor.hsa_id, role, scope, self.today) for scope in scopes):
             return actor
         where = scopes[0] if scopes else "?"
-        raise Refused(f"{actor.name} ({actor.hsa_id}) may not {action}: the role {role} on {where} is missing",
+        raise Refused(_("{name} ({person}) may not {action}: the role {role} on {scope} is missing").format(
+                          name=actor.name, person=actor.hsa_id, action=action, role=role, scope=where),
                       rule=f"role:{role}")
 
     def require_provider_admin(self, action: str) -> Person:
@@ -57,7 +59,7 @@ class Session:
     def provider_id(self) -> str:
         provider = self.workspace.provider_id
         if provider is None:
-            raise Refused("sobctl.yaml is missing or invalid; run sobctl validate", rule="config")
+            raise Refused(_("sobctl.yaml is missing or invalid; run sobctl validate"), rule="config")
         return provider
 
 

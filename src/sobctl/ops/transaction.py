@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sobctl.errors import ExitCode, Refused, SobError
+from sobctl.i18n import _, ngettext
 from sobctl.model.diagnostic import Diagnostic, Severity
 from sobctl.ops.session import Session
 from sobctl.repo import files, git
@@ -51,7 +52,9 @@ class InvalidContent(SobError):
     exit_code = ExitCode.INVALID_CONTENT
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
-        super().__init__(f"the change would introduce {len(diagnostics)} error(s); nothing was written")
+        super().__init__(ngettext("the change would introduce {n} error; nothing was written",
+                                  "the change would introduce {n} errors; nothing was written",
+                                  len(diagnostics)).format(n=len(diagnostics)))
         self.diagnostics = diagnostics
 
 
@@ -143,11 +146,12 @@ def apply(session: Session, act: Act, *, dry_run: bool = False, sign: bool = Fal
     paths = [change.path for change in act.changes]
     ongoing = git.operation_in_progress(session.git_dir or git.git_dir(session.root))
     if ongoing is not None:
-        raise Refused(f"the checkout is in the middle of {ongoing}; finish or abort it first",
-                      rule="git-in-progress", hint="git status shows what is going on")
+        raise Refused(_("the checkout is in the middle of {operation}; finish or abort it first").format(
+                          operation=ongoing),
+                      rule="git-in-progress", hint=_("git status shows what is going on"))
     dirty = git.dirty_paths(session.root, paths)
     if dirty:
-        raise Refused(f"uncommitted changes in {', '.join(dirty)}; commit or stash them first",
+        raise Refused(_("uncommitted changes in {paths}; commit or stash them first").format(paths=", ".join(dirty)),
                       rule="dirty-target", hint=f"git diff -- {' '.join(dirty)}")
     problems = new_errors(session, act)
     if problems:

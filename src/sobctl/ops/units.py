@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sobctl.errors import Refused, UsageError
+from sobctl.i18n import N_, _, ngettext
 from sobctl.model.entities import APPROVER_ROLES, Ownership, ProgramStatus, Unit, UnitStatus
 from sobctl.ops.edit import edit_file, to_commented
 from sobctl.ops.replay import Trailers, replayer
@@ -26,6 +27,10 @@ TRANSITIONS: dict[str, tuple[UnitStatus, frozenset[UnitStatus]]] = {
 }
 
 
+#: What each lifecycle act is, for "may not …" refusals.
+VERB_UNITS = {"activate": N_("activate units"), "deactivate": N_("deactivate units"), "archive": N_("archive units")}
+
+
 def clean(text: str | None, option: str, limit: int) -> str | None:
     """Free text as it will read back from the commit message: one line, or None when empty.
 
@@ -36,15 +41,15 @@ def clean(text: str | None, option: str, limit: int) -> str | None:
         return None
     cleaned = one_line(text, limit + 1)
     if len(cleaned) > limit:
-        raise UsageError(f"{option}: at most {limit} characters")
+        raise UsageError(_("{option}: at most {limit} characters").format(option=option, limit=limit))
     return cleaned or None
 
 
 def get_unit(session: Session, unit_id: str) -> Unit:
     unit = session.workspace.units.get(unit_id)
     if unit is None:
-        raise Refused(f"no unit {unit_id} in units/", rule="unknown-unit",
-                      hint="sobctl show unit ID shows a unit; its file is units/<HSA-id>.yaml")
+        raise Refused(_("no unit {unit} in units/").format(unit=unit_id), rule="unknown-unit",
+                      hint=_("sobctl show unit ID shows a unit; its file is units/<HSA-id>.yaml"))
     return unit
 
 
@@ -56,7 +61,7 @@ def change_status(session: Session, verb: str, unit_id: str, *, decision: str | 
                   reason: str | None = None, withdraw_programs: bool = False) -> Act:
     """Move a unit along its lifecycle: ``verb`` is activate, deactivate or archive."""
     target, allowed = TRANSITIONS[verb]
-    actor = session.require_provider_admin(f"{verb} units")
+    actor = session.require_provider_admin(_(VERB_UNITS[verb]))
     unit = get_unit(session, unit_id)
     decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     action = f"unit-{verb}"
@@ -66,21 +71,28 @@ def change_status(session: Session, verb: str, unit_id: str, *, decision: str | 
     trailers.append(("Sob-Decision", decision or ""))
     subject = f"{verb} unit {unit_id}"
     if unit.status is target:
-        return Act(action, subject, trailers, already=f"unit {unit_id} is already {target}")
+        return Act(action, subject, trailers,
+                   already=_("unit {unit} is already {status}").format(unit=unit_id, status=target))
     if unit.status not in allowed:
         if verb == "archive":
-            raise Refused(f"unit {unit_id} is {unit.status}; a unit must be deactivated before it is archived",
+            raise Refused(_("unit {unit} is {status}; a unit must be deactivated before it is archived").format(
+                unit=unit_id, status=unit.status),
                           rule="archive-needs-deactivated", hint=f"sobctl unit deactivate {unit_id}")
-        raise Refused(f"unit {unit_id} is {unit.status}; it cannot be {target} from there "
-                      f"(inactive → active → deactivated → archived)", rule="unit-lifecycle")
+        raise Refused(_("unit {unit} is {status}; it cannot be {target} from there "
+                        "(inactive → active → deactivated → archived)").format(
+                          unit=unit_id, status=unit.status, target=target), rule="unit-lifecycle")
     if verb == "activate" and unit.hsa_valid_to is not None and unit.hsa_valid_to < session.today:
-        raise Refused(f"unit {unit_id}'s HSA validity ended {unit.hsa_valid_to}; it cannot be activated",
+        raise Refused(_("unit {unit}'s HSA validity ended {date}; it cannot be activated").format(
+                      unit=unit_id, date=unit.hsa_valid_to),
                       rule="hsa-validity")
     running = [a.program for a in unit.programs]
     if verb == "deactivate" and running and not withdraw_programs:
-        raise Refused(f"unit {unit_id} still runs {len(running)} program(s): {', '.join(running)}",
+        raise Refused(ngettext("unit {unit} still runs {n} program: {programs}",
+                               "unit {unit} still runs {n} programs: {programs}", len(running)).format(
+                          unit=unit_id, n=len(running), programs=", ".join(running)),
                       rule="programs-running",
-                      hint=f"withdraw them in the same commit: sobctl unit deactivate {unit_id} --withdraw-programs")
+                      hint=_("withdraw them in the same commit: {command}").format(
+                          command=f"sobctl unit deactivate {unit_id} --withdraw-programs"))
     entry = {"status": target.value, "date": session.today, "by": actor.hsa_id, "decision": decision,
              "reason": reason}
 
@@ -118,46 +130,53 @@ def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
            decision: str | None = None, reason: str | None = None) -> Act:
     """Activate a program on a unit (or record approval of its new major version there)."""
     ws = session.workspace
-    actor = session.require_provider_admin("assign programs to units")
+    actor = session.require_provider_admin(_("assign programs to units"))
     unit = get_unit(session, unit_id)
     program = ws.programs.get(program_id)
     if program is None:
-        raise Refused(f"no program {program_id} in catalogue/", rule="unknown-program",
-                      hint="the file is catalogue/<program-id>.yaml")
+        raise Refused(_("no program {program} in catalogue/").format(program=program_id), rule="unknown-program",
+                      hint=_("the file is catalogue/<program-id>.yaml"))
     decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     if unit.status is not UnitStatus.ACTIVE:
-        raise Refused(f"unit {unit_id} is {unit.status}; programs are assigned only to active units",
+        raise Refused(_("unit {unit} is {status}; programs are assigned only to active units").format(
+                      unit=unit_id, status=unit.status),
                       rule="unit-active", hint=f"sobctl unit activate {unit_id}")
     existing = next((i for i, a in enumerate(unit.programs) if a.program == program_id), None)
     if not program.runnable() or (program.status is ProgramStatus.DEPRECATED and existing is None):
-        raise Refused(f"program {program_id} is {program.status}; only published programs are assigned",
+        raise Refused(_("program {program} is {status}; only published programs are assigned").format(
+                      program=program_id, status=program.status),
                       rule="program-published")
     published = program.published_entry()
     version = published.version if published else program.version
     major = version.major
     if approved_by not in ws.people:
-        raise Refused(f"approver {approved_by} is not a person in roles/", rule="unknown-person")
+        raise Refused(_("approver {person} is not a person in roles/").format(person=approved_by),
+                      rule="unknown-person")
     scopes = ws.ancestors(unit_id)
     if not any(ws.holds(approved_by, role, scope, session.today) for role in APPROVER_ROLES for scope in scopes):
-        raise Refused(f"{approved_by} does not hold medicinskt-ansvarig or verksamhetschef at {unit_id}",
+        raise Refused(_("{person} does not hold medicinskt-ansvarig or verksamhetschef at {unit}").format(
+                      person=approved_by, unit=unit_id),
                       rule="medical-approval",
-                      hint=f"a permission administrator of the unit: "
-                      f"sobctl role grant medicinskt-ansvarig {approved_by} --scope {unit_id}")
+                      hint=_("a permission administrator of the unit: {command}").format(
+                          command=f"sobctl role grant medicinskt-ansvarig {approved_by} --scope {unit_id}"))
     owner_id, ownership = ws.ownership_of(unit_id)
     if ownership is not None and ownership.kind is Ownership.PRIVATE:
         agreement = ws.agreements.get(ownership.care_agreement or "")
         if agreement is None or not agreement.in_force(session.today):
-            raise Refused(f"the care agreement of private provider {owner_id} is not in force",
+            raise Refused(_("the care agreement of private provider {provider} is not in force").format(
+                              provider=owner_id),
                           rule="care-agreement")
         if not agreement.covers_program(program_id, program.area):
-            raise Refused(f"care agreement {agreement.id} does not cover {program_id} (area {program.area})",
+            raise Refused(_("care agreement {agreement} does not cover {program} (area {area})").format(
+                              agreement=agreement.id, program=program_id, area=program.area),
                           rule="care-agreement")
     trailers = [*_base_trailers("assign", session, actor.hsa_id), ("Sob-Unit", unit_id),
                 ("Sob-Program", program_id), ("Sob-Version", str(version)), ("Sob-Approved-By", approved_by),
                 ("Sob-Decision", decision or "")]
     subject = f"assign {program_id} to {unit_id}"
     if existing is not None and unit.programs[existing].major >= major:
-        return Act("assign", subject, trailers, already=f"{program_id} already runs on {unit_id} at major {major}")
+        return Act("assign", subject, trailers, already=_("{program} already runs on {unit} at major {major}").format(
+            program=program_id, unit=unit_id, major=major))
     entry: dict[str, Any] = {"program": program_id, "major": major, "activated": session.today,
                              "by": actor.hsa_id, "approved_by": approved_by, "decision": decision}
 
@@ -179,7 +198,7 @@ def assign(session: Session, program_id: str, unit_id: str, *, approved_by: str,
 def unassign(session: Session, program_id: str, unit_id: str, *, decision: str | None = None,
              reason: str | None = None) -> Act:
     """Withdraw a program from a unit (the activation leaves the file; Git keeps its history)."""
-    actor = session.require_provider_admin("withdraw programs from units")
+    actor = session.require_provider_admin(_("withdraw programs from units"))
     unit = get_unit(session, unit_id)
     decision, reason = clean(decision, "--decision", 300), clean(reason, "--reason", 2000)
     trailers = [*_base_trailers("unassign", session, actor.hsa_id), ("Sob-Unit", unit_id),
@@ -188,9 +207,11 @@ def unassign(session: Session, program_id: str, unit_id: str, *, decision: str |
     positions = [i for i, a in enumerate(unit.programs) if a.program == program_id]
     if not positions:
         if program_id not in session.workspace.programs:
-            raise Refused(f"no program {program_id} in catalogue/ and none such on {unit_id}",
+            raise Refused(_("no program {program} in catalogue/ and none such on {unit}").format(
+                              program=program_id, unit=unit_id),
                           rule="unknown-program")
-        return Act("unassign", subject, trailers, already=f"{program_id} does not run on {unit_id}")
+        return Act("unassign", subject, trailers,
+                   already=_("{program} does not run on {unit}").format(program=program_id, unit=unit_id))
 
     def mutate(data: Any) -> None:
         programs = data["programs"]

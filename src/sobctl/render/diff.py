@@ -11,6 +11,7 @@ from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
 
+from sobctl.i18n import _, ngettext
 from sobctl.ops.semantic_diff import SECTIONS, ChangeReport
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -28,17 +29,24 @@ def render_markdown(report: ChangeReport) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=False, undefined=StrictUndefined,
-                      keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False)
+                      keep_trailing_newline=True, trim_blocks=False, lstrip_blocks=False,
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(_, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["md"] = _md
-    text = env.get_template("diff.md.j2").render(report=report, sections=SECTIONS, collapse_over=COLLAPSE_OVER)
+    text = env.get_template("diff.md.j2").render(report=report, sections=_sections(), collapse_over=COLLAPSE_OVER)
     return text.rstrip("\n") + "\n"
 
 
+def _sections() -> dict[str, str]:
+    """The section headings in the current language."""
+    return {name: _(title) for name, title in SECTIONS.items()}
+
+
 def render_text(report: ChangeReport) -> str:
-    lines = [f"changes {report.base[:10]}..{report.head[:10]}"]
+    lines = [_("changes {range}").format(range=f"{report.base[:10]}..{report.head[:10]}")]
     if not report.entries:
-        lines.append("no change to the administration")
-    for name, title in SECTIONS.items():
+        lines.append(_("no change to the administration"))
+    for name, title in _sections().items():
         entries = report.section(name)
         if not entries:
             continue

@@ -92,3 +92,18 @@ def test_audit_finding_in_swedish(region: Path) -> None:
     codes = run_cli("--lang", "sv", "audit", "codes").stdout
     assert "AUD001  missing-trailers     En incheckning ändrar innehåll utan sobctl-trailers" in codes
 
+
+def test_an_error_already_there_does_not_block_an_act_in_the_other_language(region: Path) -> None:
+    """The parse cache remembers findings in the language they were made in; another language starts afresh."""
+    from admin_support import U300, act
+
+    unit = region / "units" / f"{UNIT}.yaml"
+    unit.write_text(unit.read_text(encoding="utf-8").replace("parent: SE2321000016-0000", "parent: SE2321000016-U999"),
+                    encoding="utf-8")
+    git(region, "add", "-A")
+    git(region, "commit", "-qm", "an unknown parent")
+    assert act(region, "unit", "activate", U300).code == 0  # English findings of this state are remembered
+    result = run_cli("--lang", "sv", "unit", "deactivate", U300, "--reason", "test", "--as-of", TODAY, cwd=region)
+    assert result.code == 0, result.stderr
+    swedish = run_cli("--lang", "sv", "validate", "--as-of", TODAY, cwd=region)
+    assert "den överordnade enheten 'SE2321000016-U999' finns inte i units/" in swedish.stdout

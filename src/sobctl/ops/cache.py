@@ -113,8 +113,11 @@ def enabled() -> bool:
 
 
 def _stamp() -> tuple[Any, ...]:
-    """What a cached parse depends on besides the file: this code and the libraries' versions."""
+    """What a cached parse depends on besides the file: this code, the libraries' versions and the
+    language (diagnostics hold their messages translated; transactions compare them)."""
     import pydantic
+
+    from sobctl.i18n import LOCALE_DIR, language
 
     package = Path(__file__).resolve().parent.parent
     sources = []
@@ -122,7 +125,11 @@ def _stamp() -> tuple[Any, ...]:
         for source in sorted((package / folder).glob("*.py")):
             info = source.stat()
             sources.append((source.name, info.st_size, info.st_mtime_ns))
-    return (FORMAT, sys.version, pydantic.VERSION, tuple(sources))
+    catalogue = LOCALE_DIR / language() / "LC_MESSAGES" / "sobctl.mo"
+    if catalogue.exists():
+        info = catalogue.stat()
+        sources.append((catalogue.name, info.st_size, info.st_mtime_ns))
+    return (FORMAT, sys.version, pydantic.VERSION, language(), tuple(sources))
 
 
 def _unpickle(data: bytes) -> Any:

@@ -67,10 +67,11 @@ def test_diff_markdown_in_swedish(region: Path) -> None:
     assert swedish.code == 0, swedish.stderr
     assert swedish.stdout.startswith("## sobctl: vad ändringen gör\n")
     assert "### Enheter (1)" in swedish.stdout
-    assert "name: Psykiatrimottagning Norr → Psykiatrimottagning Syd" in swedish.stdout
+    assert "  - ändrat fält: name: Psykiatrimottagning Norr → Psykiatrimottagning Syd" in swedish.stdout
     assert "<sub>Skapad av sobctl diff från förrådets filer" in swedish.stdout
     english = run_cli("--lang", "en", "diff", "HEAD~1..HEAD", "--format", "markdown", cwd=region)
     assert english.stdout.startswith("## sobctl: what this change does\n") and "### Units (1)" in english.stdout
+    assert "  - field-changed: name: Psykiatrimottagning Norr → Psykiatrimottagning Syd" in english.stdout
     text = run_cli("--lang", "sv", "diff", "HEAD~1..HEAD", cwd=region).stdout
     assert text.startswith("ändringar ") and "\nEnheter (1)\n" in text
     (region / "README.md").write_text("hej\n", encoding="utf-8")

@@ -83,12 +83,13 @@ def load_fast(text: str) -> dict[str, Any]:
     if isinstance(data, list):
         raise _not_one_mapping(text)
     if not isinstance(data, dict):
-        kind = _(_KIND_NAMES.get(type(data), N_("value")))
+        kind = _(_KIND_NAMES.get(type(data), _ANY_KIND))
         raise ParseFailure("SOB003", _("the document is a single {kind}, not a mapping").format(kind=kind),
                            *_first_content_position(text))
     return data
 
 
+_ANY_KIND = N_("value")
 _KIND_NAMES: dict[type, str] = {str: N_("text"), int: N_("number"), float: N_("number"), bool: N_("true/false value")}
 
 

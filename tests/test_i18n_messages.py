@@ -43,14 +43,23 @@ def test_validate_in_swedish(region: Path) -> None:
     assert " hint: " not in swedish.stdout and " is not " not in swedish.stdout
 
 
-def test_identifier_messages_in_swedish(region: Path) -> None:
+def test_identifier_and_schema_messages_in_swedish(region: Path) -> None:
     unit = region / "units" / f"{UNIT}.yaml"
-    unit.write_text(unit.read_text(encoding="utf-8").replace("program: kbt-depression", "program: KBT_depression", 1),
-                    encoding="utf-8")
+    text = unit.read_text(encoding="utf-8").replace("program: kbt-depression", "program: KBT_depression", 1)
+    unit.write_text(text.replace("type: care-unit", "type: vardenhet"), encoding="utf-8")
+    (region / "catalogue" / "ny.yaml").write_text("id: ny\nversion: 1.10\n", encoding="utf-8")
     swedish = run_cli("--lang", "sv", "validate", "--as-of", TODAY, cwd=region)
     assert "'KBT_depression' är inte ett moment-id (gemena bokstäver" in swedish.stdout
+    assert "type: ska vara 'care-provider', 'care-unit', 'linked-unit' eller 'publishing-unit'; hittade texten " \
+           "'vardenhet'" in swedish.stdout
+    assert 'version: versionen 1.10 måste stå inom citattecken: YAML läser en version utan citattecken som ett tal ' \
+           '(1.10 blir 1.1); skriv "1.10"' in swedish.stdout
+    assert "fältet 'title' saknas" in swedish.stdout
     english = run_cli("validate", "--as-of", TODAY, cwd=region)
     assert "'KBT_depression' is not a program id (lower-case letters" in english.stdout
+    assert "type: Input should be 'care-provider', 'care-unit', 'linked-unit' or 'publishing-unit'; found the text " \
+           "'vardenhet'" in english.stdout
+    assert 'version: version 1.10 must be quoted' in english.stdout and 'write "1.10"' in english.stdout
 
 
 def _rename_unit(region: Path) -> None:

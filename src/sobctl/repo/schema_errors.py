@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sobctl.i18n import N_, _
+from sobctl.i18n import N_, _, ngettext
 from sobctl.model.ids import unquoted_version_message
 
 _DATE = N_("a date YYYY-MM-DD")
@@ -57,6 +57,36 @@ def found(value: Any) -> str:
     return _("a value of type {type}").format(type=type(value).__name__)
 
 
+def _pydantic_message(kind: str, ctx: dict[str, Any], message: str) -> str:
+    """pydantic's own message of the common kinds, in the current language (the English is pydantic's)."""
+    try:
+        if kind in ("enum", "literal_error"):
+            first, _or, last = str(ctx["expected"]).rpartition(" or ")
+            expected = _("{first} or {second}").format(first=first, second=last) if first else last
+            return _("Input should be {expected}").format(expected=expected)
+        if kind == "string_pattern_mismatch":
+            return _("String should match pattern '{pattern}'").format(pattern=ctx["pattern"])
+        if kind == "string_too_short":
+            n = int(ctx["min_length"])
+            return ngettext("String should have at least {n} character", "String should have at least {n} characters",
+                            n).format(n=n)
+        if kind == "string_too_long":
+            n = int(ctx["max_length"])
+            return ngettext("String should have at most {n} character", "String should have at most {n} characters",
+                            n).format(n=n)
+        if kind == "greater_than_equal":
+            return _("Input should be greater than or equal to {limit}").format(limit=ctx["ge"])
+        if kind == "less_than_equal":
+            return _("Input should be less than or equal to {limit}").format(limit=ctx["le"])
+        if kind == "greater_than":
+            return _("Input should be greater than {limit}").format(limit=ctx["gt"])
+        if kind == "less_than":
+            return _("Input should be less than {limit}").format(limit=ctx["lt"])
+    except (KeyError, TypeError, ValueError):
+        pass
+    return message
+
+
 def schema_message(error: Any, where: str, text: str) -> str:
     """The message of one pydantic error (not 'missing' or 'extra_forbidden'), located at ``where``.
 
@@ -64,8 +94,8 @@ def schema_message(error: Any, where: str, text: str) -> str:
     """
     kind = error["type"]
     value = error.get("input")
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if isinstance(value, float) and message.startswith("version "):
+    message = _pydantic_message(kind, error.get("ctx") or {}, str(error["msg"]).removeprefix("Value error, "))
+    if isinstance(value, float) and message == unquoted_version_message(str(value)):
         from sobctl.repo.yamlio import scalar_source
 
         source = scalar_source(text, tuple(error["loc"]))  # the file says 1.10 where YAML read 1.1

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sobctl.errors import GitFailed, Refused
-from sobctl.i18n import _
+from sobctl.i18n import N_, _
 
 _BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
@@ -160,8 +160,8 @@ def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool,
 
 
 _IN_PROGRESS = {
-    "MERGE_HEAD": "a merge", "CHERRY_PICK_HEAD": "a cherry-pick", "REVERT_HEAD": "a revert",
-    "rebase-merge": "a rebase", "rebase-apply": "a rebase or git am",
+    "MERGE_HEAD": N_("a merge"), "CHERRY_PICK_HEAD": N_("a cherry-pick"), "REVERT_HEAD": N_("a revert"),
+    "rebase-merge": N_("a rebase"), "rebase-apply": N_("a rebase or git am"),
 }
 
 
@@ -172,7 +172,7 @@ def operation_in_progress(git_directory: Path) -> str | None:
     """
     for name, what in _IN_PROGRESS.items():
         if (git_directory / name).exists():
-            return what
+            return _(what)
     return None
 
 

@@ -42,6 +42,16 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ.update(saved)
 
 
+@pytest.fixture(autouse=True)
+def english_messages() -> Iterator[None]:
+    """Each test starts in English: a ``--lang sv`` run in an earlier test (in this process) does not leak."""
+    from sobctl.i18n import set_language
+
+    set_language("en")
+    yield
+    set_language("en")
+
+
 def git(root: Path, *args: str, check: bool = True) -> str:
     done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
     if check and done.returncode != 0:

@@ -98,7 +98,12 @@ def test_validate_summary_line_in_both_languages(region: Path) -> None:
         f"{errors} fel, {warnings} {'varning' if warnings == 1 else 'varningar'} i "
         f"{files} {'fil' if files == 1 else 'filer'}"
     )
-    assert swedish.stdout.splitlines()[:-1] == english.stdout.splitlines()[:-1]
+    # The same findings at the same places, with the messages and hints in Swedish.
+    def places(text: str) -> list[str]:
+        return [line.split("]: ", 1)[0] if not line.startswith("  ") else line.split(":", 1)[0]
+                for line in text.splitlines()[:-1]]
+
+    assert [p.replace("  tips", "  hint") for p in places(swedish.stdout)] == places(english.stdout)
     assert swedish.code == english.code
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from sobctl.checks import Context, rule
+from sobctl.i18n import _, ngettext
 from sobctl.model.diagnostic import Diagnostic
 from sobctl.model.entities import Agreement, Program, ProgramStatus
 from sobctl.repo.workspace import Workspace, diagnostic, path_of
@@ -29,7 +30,9 @@ def agreement_dates(ctx: Context) -> Iterator[Diagnostic]:
         if agreement.valid_to is not None and agreement.valid_to < agreement.valid_from:
             yield diagnostic(
                 "SOB404",
-                f"valid_to {agreement.valid_to} is before valid_from {agreement.valid_from}",
+                _("valid_to {valid_to} is before valid_from {valid_from}").format(
+                    valid_to=agreement.valid_to, valid_from=agreement.valid_from
+                ),
                 path,
                 ("valid_to",),
             )
@@ -37,7 +40,9 @@ def agreement_dates(ctx: Context) -> Iterator[Diagnostic]:
         if agreement.ended is not None and agreement.ended < agreement.valid_from:
             yield diagnostic(
                 "SOB404",
-                f"ended {agreement.ended} is before valid_from {agreement.valid_from}",
+                _("ended {ended} is before valid_from {valid_from}").format(
+                    ended=agreement.ended, valid_from=agreement.valid_from
+                ),
                 path,
                 ("ended",),
             )
@@ -47,19 +52,21 @@ def agreement_dates(ctx: Context) -> Iterator[Diagnostic]:
         if end is not None and end - ctx.today <= window:
             yield diagnostic(
                 "SOB402",
-                f"expires {end} (in {(end - ctx.today).days} days)",
+                ngettext(
+                    "expires {end} (in {days} day)", "expires {end} (in {days} days)", (end - ctx.today).days
+                ).format(end=end, days=(end - ctx.today).days),
                 path,
                 ("ended" if agreement.ended == end else "valid_to",),
-                hint=f"sobctl agreement renew {agreement_id} --valid-to DATE",
+                hint=_("sobctl agreement renew {agreement} --valid-to DATE").format(agreement=agreement_id),
             )
         reviewed = agreement.last_review or agreement.valid_from
         if ctx.today - reviewed > review_every:
             yield diagnostic(
                 "SOB403",
-                f"yearly review overdue (last {reviewed})",
+                _("yearly review overdue (last {reviewed})").format(reviewed=reviewed),
                 path,
                 ("last_review",) if agreement.last_review else ("valid_from",),
-                hint=f"sobctl agreement review {agreement_id}",
+                hint=_("sobctl agreement review {agreement}").format(agreement=agreement_id),
             )
 
 
@@ -81,10 +88,12 @@ def program_agreements(ctx: Context) -> Iterator[Diagnostic]:
         if agreement is not None:
             yield diagnostic(
                 "SOB401",
-                f"the published program depends on agreement '{agreement.id}', which is not in force on {ctx.today}",
+                _("the published program depends on agreement '{agreement}', which is not in force on {date}").format(
+                    agreement=agreement.id, date=ctx.today
+                ),
                 path_of("program", program_id),
                 ("producer", "agreement"),
-                hint=f"sobctl agreement renew {agreement.id} --valid-to DATE",
+                hint=_("sobctl agreement renew {agreement} --valid-to DATE").format(agreement=agreement.id),
             )
 
 
@@ -101,10 +110,12 @@ def activation_agreements(ctx: Context) -> Iterator[Diagnostic]:
             if agreement is not None:
                 yield diagnostic(
                     "SOB401",
-                    f"'{program.id}' runs here but its producer agreement '{agreement.id}' "
-                    f"is not in force on {ctx.today}",
+                    _(
+                        "'{program}' runs here but its producer agreement '{agreement}' is not in force on {date}"
+                    ).format(program=program.id, agreement=agreement.id, date=ctx.today),
                     path_of("unit", unit_id),
                     ("programs", i, "program"),
-                    hint=f"sobctl agreement renew {agreement.id} --valid-to DATE, or sobctl unassign "
-                    f"{program.id} {unit_id}",
+                    hint=_(
+                        "sobctl agreement renew {agreement} --valid-to DATE, or sobctl unassign {program} {unit}"
+                    ).format(agreement=agreement.id, program=program.id, unit=unit_id),
                 )

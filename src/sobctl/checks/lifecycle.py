@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sobctl.checks import Context, rule
+from sobctl.i18n import _
 from sobctl.model.diagnostic import Diagnostic
 from sobctl.model.entities import APPROVER_ROLES, Ownership, UnitStatus
 from sobctl.repo.workspace import diagnostic, path_of
@@ -17,14 +18,16 @@ def unit_status(ctx: Context) -> Iterator[Diagnostic]:
         if unit.status_history and unit.status_history[-1].status is not unit.status:
             yield diagnostic(
                 "SOB307",
-                f"status is '{unit.status}' but the latest change says '{unit.status_history[-1].status}'",
+                _("status is '{status}' but the latest change says '{latest}'").format(
+                    status=unit.status, latest=unit.status_history[-1].status
+                ),
                 path,
                 ("status",),
             )
         if unit.status is UnitStatus.ACTIVE and unit.hsa_valid_to is not None and unit.hsa_valid_to < ctx.today:
             yield diagnostic(
                 "SOB306",
-                f"the unit is active but its HSA validity ended {unit.hsa_valid_to}",
+                _("the unit is active but its HSA validity ended {date}").format(date=unit.hsa_valid_to),
                 path,
                 ("hsa_valid_to",),
                 hint=f"sobctl unit deactivate {unit_id} --withdraw-programs",
@@ -42,12 +45,19 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
         for i, activation in enumerate(unit.programs):
             where = ("programs", i)
             if activation.program in seen:
-                yield diagnostic("SOB308", f"'{activation.program}' is activated twice", path, (*where, "program"))
+                yield diagnostic(
+                    "SOB308",
+                    _("'{program}' is activated twice").format(program=activation.program),
+                    path,
+                    (*where, "program"),
+                )
             seen.add(activation.program)
             if unit.status is not UnitStatus.ACTIVE:
                 yield diagnostic(
                     "SOB301",
-                    f"'{activation.program}' runs on a unit that is {unit.status}",
+                    _("'{program}' runs on a unit that is {status}").format(
+                        program=activation.program, status=unit.status
+                    ),
                     path,
                     (*where, "program"),
                     hint=f"sobctl unassign {activation.program} {unit_id}",
@@ -59,8 +69,9 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
             ):
                 yield diagnostic(
                     "SOB303",
-                    f"approver '{activation.approved_by}' did not hold medicinskt-ansvarig "
-                    f"or verksamhetschef at the unit on {activation.activated}",
+                    _(
+                        "approver '{person}' did not hold medicinskt-ansvarig or verksamhetschef at the unit on {date}"
+                    ).format(person=activation.approved_by, date=activation.activated),
                     path,
                     (*where, "approved_by"),
                 )
@@ -70,7 +81,9 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
             if not program.runnable():
                 yield diagnostic(
                     "SOB302",
-                    f"'{program.id}' is {program.status}; only published programs run on units",
+                    _("'{program}' is {status}; only published programs run on units").format(
+                        program=program.id, status=program.status
+                    ),
                     path,
                     (*where, "program"),
                 )
@@ -79,16 +92,21 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
             if activation.major < current_major:
                 yield diagnostic(
                     "SOB304",
-                    f"'{program.id}' runs at major {activation.major}; version "
-                    f"{current_major} needs re-activation here",
+                    _("'{program}' runs at major {major}; version {current} needs re-activation here").format(
+                        program=program.id, major=activation.major, current=current_major
+                    ),
                     path,
                     (*where, "major"),
-                    hint=f"sobctl assign {program.id} {unit_id} --approved-by PERSON",
+                    hint=_("sobctl assign {program} {unit} --approved-by PERSON").format(
+                        program=program.id, unit=unit_id
+                    ),
                 )
             elif activation.major > current_major:
                 yield diagnostic(
                     "SOB309",
-                    f"'{program.id}' has no published major version {activation.major}",
+                    _("'{program}' has no published major version {major}").format(
+                        program=program.id, major=activation.major
+                    ),
                     path,
                     (*where, "major"),
                 )
@@ -99,14 +117,18 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
                 if not agreement.in_force(ctx.today):
                     yield diagnostic(
                         "SOB401",
-                        f"care agreement '{agreement.id}' of {owner_id} is not in force; '{program.id}' depends on it",
+                        _("care agreement '{agreement}' of {owner} is not in force; '{program}' depends on it").format(
+                            agreement=agreement.id, owner=owner_id, program=program.id
+                        ),
                         path,
                         (*where, "program"),
                     )
                 elif not agreement.covers_program(program.id, program.area):
                     yield diagnostic(
                         "SOB305",
-                        f"care agreement '{agreement.id}' does not cover '{program.id}' (area {program.area})",
+                        _("care agreement '{agreement}' does not cover '{program}' (area {area})").format(
+                            agreement=agreement.id, program=program.id, area=program.area
+                        ),
                         path,
                         (*where, "program"),
                     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sobctl.checks import Context, rule
+from sobctl.i18n import _, ngettext
 from sobctl.model.diagnostic import Diagnostic
 from sobctl.model.entities import PUBLISHING_ROLES, Role, UnitStatus, UnitType
 from sobctl.repo.workspace import CONFIG_FILE, diagnostic, path_of
@@ -21,7 +22,7 @@ def care_provider_roles(ctx: Context) -> Iterator[Diagnostic]:
     if not admins:
         yield diagnostic(
             "SOB201",
-            "nobody holds the role vardgivaradministrator",
+            _("nobody holds the role vardgivaradministrator"),
             CONFIG_FILE,
             ("care_provider",),
             hint=f"sobctl role grant vardgivaradministrator PERSON --scope {provider}",
@@ -29,17 +30,21 @@ def care_provider_roles(ctx: Context) -> Iterator[Diagnostic]:
     elif len(admins) < wanted:
         yield diagnostic(
             "SOB202",
-            f"{len(admins)} care-provider administrator(s); the policy asks for {wanted}",
+            ngettext(
+                "{count} care-provider administrator; the policy asks for {wanted}",
+                "{count} care-provider administrators; the policy asks for {wanted}",
+                len(admins),
+            ).format(count=len(admins), wanted=wanted),
             CONFIG_FILE,
             ("care_provider",),
             hint=f"sobctl role grant vardgivaradministrator PERSON --scope {provider}",
         )
     contacts = ws.holders(Role.KONTAKTPERSON, provider, ctx.today)
     if len(contacts) != 1:
-        names = ", ".join(p.hsa_id for p in contacts) or "nobody"
+        names = ", ".join(p.hsa_id for p in contacts) or _("nobody")
         yield diagnostic(
             "SOB203",
-            f"exactly one contact person (kontaktperson) is needed; found {names}",
+            _("exactly one contact person (kontaktperson) is needed; found {names}").format(names=names),
             CONFIG_FILE,
             ("care_provider",),
         )
@@ -58,7 +63,11 @@ def unit_staffing(ctx: Context) -> Iterator[Diagnostic]:
             if count < wanted:
                 yield diagnostic(
                     "SOB204",
-                    f"{count} permission administrator(s) on an active unit; the policy asks for {wanted}",
+                    ngettext(
+                        "{count} permission administrator on an active unit; the policy asks for {wanted}",
+                        "{count} permission administrators on an active unit; the policy asks for {wanted}",
+                        count,
+                    ).format(count=count, wanted=wanted),
                     path,
                     ("status",),
                     hint=f"sobctl role grant behorighetsadministrator PERSON --scope {unit_id}",
@@ -68,7 +77,10 @@ def unit_staffing(ctx: Context) -> Iterator[Diagnostic]:
                 count = len(ws.holders(role, unit_id, ctx.today))
                 if count < 2:
                     yield diagnostic(
-                        "SOB206", f"{count} {role} in the publishing unit; two are recommended", path, ("type",)
+                        "SOB206",
+                        _("{count} {role} in the publishing unit; two are recommended").format(count=count, role=role),
+                        path,
+                        ("type",),
                     )
 
 
@@ -79,14 +91,14 @@ def self_grants(ctx: Context) -> Iterator[Diagnostic]:
             if grant.granted_by == person_id:
                 yield diagnostic(
                     "SOB205",
-                    f"{person_id} granted {grant.role} to themselves",
+                    _("{person} granted {role} to themselves").format(person=person_id, role=grant.role),
                     path_of("person", person_id),
                     ("grants", g, "granted_by"),
                 )
             if grant.revoked_by == person_id:
                 yield diagnostic(
                     "SOB205",
-                    f"{person_id} revoked their own {grant.role}",
+                    _("{person} revoked their own {role}").format(person=person_id, role=grant.role),
                     path_of("person", person_id),
                     ("grants", g, "revoked_by"),
                 )

@@ -9,6 +9,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from sobctl.checks import Context, rule
+from sobctl.i18n import _, ngettext
 from sobctl.model.diagnostic import Diagnostic
 from sobctl.model.entities import (
     APPROVER_ROLES,
@@ -66,22 +67,31 @@ def copyright_findings(
             future = [r for r in contributor.records if r.date > today]
             if expired:
                 last = max(expired, key=lambda r: r.expires or r.date)
-                what = f"only expired copyright records (last {last.document}, expired {last.expires})"
+                message = _(
+                    "contributor '{name}' ({role}) has only expired copyright records (last {document}, "
+                    "expired {expires})"
+                ).format(name=contributor.name, role=contributor.role, document=last.document, expires=last.expires)
                 where: tuple[str | int, ...] = (
                     "contributors", c, "records", contributor.records.index(last), "expires")
             elif future:
-                what = f"no copyright record in force (the earliest is dated {min(r.date for r in future)})"
+                message = _(
+                    "contributor '{name}' ({role}) has no copyright record in force (the earliest is dated {date})"
+                ).format(name=contributor.name, role=contributor.role, date=min(r.date for r in future))
                 where = ("contributors", c, "records")
             else:
-                what = "no copyright record"
+                message = _("contributor '{name}' ({role}) has no copyright record").format(
+                    name=contributor.name, role=contributor.role
+                )
                 where = ("contributors", c, "name")
             yield diagnostic(
                 "SOB501",
-                f"contributor '{contributor.name}' ({contributor.role}) has {what}",
+                message,
                 path,
                 where,
-                hint=f"sobctl waiver add {program_id} --contributor '{contributor.name}' --role {contributor.role} "
-                "--kind waiver --document REF --date DATE",
+                hint=_(
+                    "sobctl waiver add {program} --contributor '{name}' --role {role} --kind waiver --document REF "
+                    "--date DATE"
+                ).format(program=program_id, name=contributor.name, role=contributor.role),
             )
         for r, record in enumerate(contributor.records):
             if (
@@ -92,11 +102,21 @@ def copyright_findings(
             ):
                 yield diagnostic(
                     "SOB502",
-                    f"copyright record {record.document} of '{contributor.name}' expires {record.expires} "
-                    f"(in {(record.expires - today).days} days)",
+                    ngettext(
+                        "copyright record {document} of '{name}' expires {expires} (in {days} day)",
+                        "copyright record {document} of '{name}' expires {expires} (in {days} days)",
+                        (record.expires - today).days,
+                    ).format(
+                        document=record.document,
+                        name=contributor.name,
+                        expires=record.expires,
+                        days=(record.expires - today).days,
+                    ),
                     path,
                     ("contributors", c, "records", r, "expires"),
-                    hint=f"sobctl waiver add {program_id} --contributor '{contributor.name}' … with a new record",
+                    hint=_("sobctl waiver add {program} --contributor '{name}' … with a new record").format(
+                        program=program_id, name=contributor.name
+                    ),
                 )
     for a, asset in enumerate(program.assets):
         pointer = ("assets", a)
@@ -105,16 +125,23 @@ def copyright_findings(
             if problem is not None:
                 yield diagnostic(
                     "SOB503",
-                    f"asset '{asset.name}': licence '{asset.licence}' is not a valid SPDX expression ({problem})",
+                    _("asset '{asset}': licence '{licence}' is not a valid SPDX expression ({problem})").format(
+                        asset=asset.name, licence=asset.licence, problem=problem
+                    ),
                     path,
                     (*pointer, "licence"),
-                    hint="use an identifier or expression from the SPDX list, e.g. CC-BY-4.0 "
-                    "(https://spdx.org/licenses/); for other terms record the agreement instead (agreement: ID)",
+                    hint=_(
+                        "use an identifier or expression from the SPDX list, e.g. CC-BY-4.0 "
+                        "(https://spdx.org/licenses/); for other terms record the agreement instead (agreement: ID)"
+                    ),
                 )
             continue
         if asset.agreement is None:
             yield diagnostic(
-                "SOB503", f"asset '{asset.name}' has neither a licence nor an agreement", path, (*pointer, "name")
+                "SOB503",
+                _("asset '{asset}' has neither a licence nor an agreement").format(asset=asset.name),
+                path,
+                (*pointer, "name"),
             )
             continue
         agreement = ws.agreements.get(asset.agreement)
@@ -122,17 +149,21 @@ def copyright_findings(
             if every_status:  # validate reports unknown agreements as SOB106 already
                 yield diagnostic(
                     "SOB503",
-                    f"asset '{asset.name}': agreement '{asset.agreement}' is not in agreements/",
+                    _("asset '{asset}': agreement '{agreement}' is not in agreements/").format(
+                        asset=asset.name, agreement=asset.agreement
+                    ),
                     path,
                     (*pointer, "agreement"),
                 )
         elif strict and not agreement.in_force(today):
             yield diagnostic(
                 "SOB503",
-                f"asset '{asset.name}': agreement '{agreement.id}' is not in force on {today}",
+                _("asset '{asset}': agreement '{agreement}' is not in force on {date}").format(
+                    asset=asset.name, agreement=agreement.id, date=today
+                ),
                 path,
                 (*pointer, "agreement"),
-                hint=f"sobctl agreement renew {agreement.id} --valid-to DATE",
+                hint=_("sobctl agreement renew {agreement} --valid-to DATE").format(agreement=agreement.id),
             )
 
 
@@ -149,16 +180,16 @@ def copyright_and_assets(ctx: Context) -> Iterator[Diagnostic]:
         if program.risk_analysis is None:
             yield diagnostic(
                 "SOB504",
-                "published without a risk analysis",
+                _("published without a risk analysis"),
                 path,
                 ("status",),
-                hint="add risk_analysis: {reference: …, date: …}",
+                hint=_("add risk_analysis: {{reference: …, date: …}}").format(),
             )
         publisher = program.responsible_publisher
         if publisher is None or not ws.holds(publisher, Role.UTGIVARE, program.publishing_unit, ctx.today):
             yield diagnostic(
                 "SOB505",
-                "the responsible publisher must hold utgivare at the publishing unit",
+                _("the responsible publisher must hold utgivare at the publishing unit"),
                 path,
                 ("responsible_publisher",) if publisher else ("publishing_unit",),
             )
@@ -177,7 +208,7 @@ def _published_entry_findings(program: Program, h: int, entry: VersionEntry) -> 
     if not entry.approvals:
         yield diagnostic(
             "SOB604",
-            f"version {entry.version} was published without an approval",
+            _("version {version} was published without an approval").format(version=entry.version),
             path,
             ("history", h, "published"),
             hint=f"sobctl program approve {program.id}",
@@ -186,14 +217,16 @@ def _published_entry_findings(program: Program, h: int, entry: VersionEntry) -> 
     if not any(a.role is Role.UTGIVARE for a in entry.approvals):
         yield diagnostic(
             "SOB604",
-            f"version {entry.version} was published without an approval by utgivare",
+            _("version {version} was published without an approval by utgivare").format(version=entry.version),
             path,
             ("history", h, "approvals"),
         )
     if program.kind is ProgramKind.TREATMENT and not any(a.role in APPROVER_ROLES for a in entry.approvals):
         yield diagnostic(
             "SOB605",
-            f"treatment program version {entry.version} needs an approval by medicinskt-ansvarig or verksamhetschef",
+            _(
+                "treatment program version {version} needs an approval by medicinskt-ansvarig or verksamhetschef"
+            ).format(version=entry.version),
             path,
             ("history", h, "approvals"),
         )
@@ -203,11 +236,20 @@ def _published_entry_findings(program: Program, h: int, entry: VersionEntry) -> 
         if approval.fingerprint != entry.fingerprint:
             yield diagnostic(
                 "SOB601",
-                f"approval by {approval.by} ({approval.role}, {approval.at}) is of other content than "
-                f"version {entry.version} published ({approval.fingerprint[:15]}… ≠ {entry.fingerprint[:15]}…)",
+                _(
+                    "approval by {person} ({role}, {at}) is of other content than version {version} published "
+                    "({approved}… ≠ {published}…)"
+                ).format(
+                    person=approval.by,
+                    role=approval.role,
+                    at=approval.at,
+                    version=entry.version,
+                    approved=approval.fingerprint[:15],
+                    published=entry.fingerprint[:15],
+                ),
                 path,
                 ("history", h, "approvals", a, "fingerprint"),
-                hint="the version must be approved again and republished as a new version",
+                hint=_("the version must be approved again and republished as a new version"),
             )
 
 
@@ -217,14 +259,19 @@ def approvals(ctx: Context) -> Iterator[Diagnostic]:
         path = path_of("program", program_id)
         versions = [entry.version for entry in program.history]
         if any(later <= earlier for earlier, later in pairwise(versions)):
-            yield diagnostic("SOB603", "the version history must go strictly upwards", path, ("history",))
+            yield diagnostic("SOB603", _("the version history must go strictly upwards"), path, ("history",))
         for h, entry in enumerate(program.history):
             if entry.published is not None:
                 yield from _published_entry_findings(program, h, entry)
         index = next((i for i, e in enumerate(program.history) if e.version == program.version), None)
         if index is None:
             if program.status is not ProgramStatus.DRAFT or program.history:
-                yield diagnostic("SOB603", f"version {program.version} has no entry in history", path, ("version",))
+                yield diagnostic(
+                    "SOB603",
+                    _("version {version} has no entry in history").format(version=program.version),
+                    path,
+                    ("version",),
+                )
             continue
         entry = program.history[index]
         if program.status is ProgramStatus.RETIRED:
@@ -233,7 +280,9 @@ def approvals(ctx: Context) -> Iterator[Diagnostic]:
         if program.status in LIVE and entry.published is None:
             yield diagnostic(
                 "SOB604",
-                f"the program is {program.status} but version {program.version} was never published",
+                _("the program is {status} but version {version} was never published").format(
+                    status=program.status, version=program.version
+                ),
                 path,
                 ("status",),
                 hint=f"sobctl program publish {program_id}",
@@ -242,7 +291,9 @@ def approvals(ctx: Context) -> Iterator[Diagnostic]:
             if entry.fingerprint is not None and entry.fingerprint != current:
                 yield diagnostic(
                     "SOB602",
-                    f"the content changed after version {program.version} was published; bump the version",
+                    _("the content changed after version {version} was published; bump the version").format(
+                        version=program.version
+                    ),
                     path,
                     ("content",),
                     hint=f"sobctl program bump {program_id} --minor|--major --note …",
@@ -253,7 +304,9 @@ def approvals(ctx: Context) -> Iterator[Diagnostic]:
                     if approval.fingerprint != current:
                         yield diagnostic(
                             "SOB601",
-                            f"approval by {approval.by} is of other content than the program holds now",
+                            _("approval by {person} is of other content than the program holds now").format(
+                                person=approval.by
+                            ),
                             path,
                             ("history", index, "approvals", a, "fingerprint"),
                         )
@@ -262,8 +315,10 @@ def approvals(ctx: Context) -> Iterator[Diagnostic]:
                 if approval.fingerprint != current:
                     yield diagnostic(
                         "SOB607",
-                        f"approval by {approval.by} ({approval.role}, {approval.at}) is of other content than "
-                        f"version {program.version} holds now; it does not count for publishing",
+                        _(
+                            "approval by {person} ({role}, {at}) is of other content than version {version} holds "
+                            "now; it does not count for publishing"
+                        ).format(person=approval.by, role=approval.role, at=approval.at, version=program.version),
                         path,
                         ("history", index, "approvals", a, "fingerprint"),
                         hint=f"sobctl program approve {program_id}",
@@ -276,7 +331,7 @@ def _structure_findings(program: Program, index: int, entry: VersionEntry) -> It
     previous = last_published_before(program, index)
     if previous is None:
         return
-    _, before = previous
+    before = previous[1]
     if before.structure is None or before.version.major != entry.version.major:
         return
     now = entry.structure if entry.published is not None and entry.structure else structure_fingerprint(program)
@@ -285,8 +340,10 @@ def _structure_findings(program: Program, index: int, entry: VersionEntry) -> It
     if now != before.structure:
         yield diagnostic(
             "SOB606",
-            f"version {entry.version} changes the structure published in {before.version} "
-            "(modules, sections, steps, kind or area); that needs a MAJOR version",
+            _(
+                "version {version} changes the structure published in {before} "
+                "(modules, sections, steps, kind or area); that needs a MAJOR version"
+            ).format(version=entry.version, before=before.version),
             path_of("program", program.id),
             ("version",) if entry.version == program.version else ("history", index, "version"),
             hint=f"sobctl program bump {program.id} --major --note …",

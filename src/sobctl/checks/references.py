@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sobctl.checks import Context, rule
+from sobctl.i18n import N_, _
 from sobctl.model.diagnostic import Diagnostic, Pointer
 from sobctl.model.entities import PROVIDER_ROLES, PUBLISHING_ROLES, AgreementKind, UnitType
 from sobctl.repo.workspace import diagnostic, path_of
@@ -14,10 +15,10 @@ def _person(ctx: Context, person_id: str | None, path: str, pointer: Pointer, wh
     if person_id is not None and person_id not in ctx.workspace.people:
         yield diagnostic(
             "SOB103",
-            f"{what} '{person_id}' is not a person in roles/",
+            _("{what} '{person}' is not a person in roles/").format(what=_(what), person=person_id),
             path,
             pointer,
-            hint=f"add them with: sobctl person add {person_id} --name … --email …",
+            hint=_("add them with: sobctl person add {person} --name … --email …").format(person=person_id),
         )
 
 
@@ -28,11 +29,20 @@ def _agreement(
         return
     agreement = ctx.workspace.agreements.get(agreement_id)
     if agreement is None:
-        yield diagnostic("SOB106", f"agreement '{agreement_id}' is not in agreements/", path, pointer)
-    elif agreement.kind not in kinds:
-        wanted = " or ".join(str(k) for k in kinds)
         yield diagnostic(
-            "SOB109", f"agreement '{agreement_id}' is a {agreement.kind} agreement; {wanted} expected", path, pointer
+            "SOB106", _("agreement '{agreement}' is not in agreements/").format(agreement=agreement_id), path, pointer
+        )
+    elif agreement.kind not in kinds:
+        wanted = (
+            _("{first} or {second}").format(first=kinds[0], second=kinds[1]) if len(kinds) == 2 else str(kinds[0])
+        )
+        yield diagnostic(
+            "SOB109",
+            _("agreement '{agreement}' is a {kind} agreement; {wanted} expected").format(
+                agreement=agreement_id, kind=agreement.kind, wanted=wanted
+            ),
+            path,
+            pointer,
         )
 
 
@@ -42,22 +52,27 @@ def unit_references(ctx: Context) -> Iterator[Diagnostic]:
     for unit_id, unit in ws.units.items():
         path = path_of("unit", unit_id)
         if unit.parent is not None and unit.parent not in ws.units:
-            yield diagnostic("SOB101", f"parent '{unit.parent}' is not a unit in units/", path, ("parent",))
+            yield diagnostic(
+                "SOB101", _("parent '{parent}' is not a unit in units/").format(parent=unit.parent), path, ("parent",)
+            )
         elif unit.parent is not None and unit_id in ws.ancestors(unit.parent):
-            yield diagnostic("SOB108", "the unit's parents lead back to itself", path, ("parent",))
+            yield diagnostic("SOB108", _("the unit's parents lead back to itself"), path, ("parent",))
         if unit.ownership is not None:
             yield from _agreement(
                 ctx, unit.ownership.care_agreement, path, ("ownership", "care_agreement"), (AgreementKind.CARE,)
             )
         for i, change in enumerate(unit.status_history):
-            yield from _person(ctx, change.by, path, ("status_history", i, "by"), "status changed by")
+            yield from _person(ctx, change.by, path, ("status_history", i, "by"), N_("status changed by"))
         for i, activation in enumerate(unit.programs):
             if activation.program not in ws.programs:
                 yield diagnostic(
-                    "SOB102", f"program '{activation.program}' is not in catalogue/", path, ("programs", i, "program")
+                    "SOB102",
+                    _("program '{program}' is not in catalogue/").format(program=activation.program),
+                    path,
+                    ("programs", i, "program"),
                 )
-            yield from _person(ctx, activation.by, path, ("programs", i, "by"), "activated by")
-            yield from _person(ctx, activation.approved_by, path, ("programs", i, "approved_by"), "approver")
+            yield from _person(ctx, activation.by, path, ("programs", i, "by"), N_("activated by"))
+            yield from _person(ctx, activation.approved_by, path, ("programs", i, "approved_by"), N_("approver"))
 
 
 @rule
@@ -69,16 +84,24 @@ def program_references(ctx: Context) -> Iterator[Diagnostic]:
             target = getattr(program, field)
             unit = ws.units.get(target)
             if unit is None:
-                yield diagnostic(
-                    "SOB104", f"{field.replace('_', ' ')} '{target}' is not a unit in units/", path, (field,)
+                message = (
+                    _("owning unit '{unit}' is not a unit in units/")
+                    if field == "owning_unit"
+                    else _("publishing unit '{unit}' is not a unit in units/")
                 )
+                yield diagnostic("SOB104", message.format(unit=target), path, (field,))
             elif field == "publishing_unit" and unit.type is not UnitType.PUBLISHING_UNIT:
-                yield diagnostic("SOB105", f"'{target}' is a {unit.type}, not a publishing unit", path, (field,))
+                yield diagnostic(
+                    "SOB105",
+                    _("'{unit}' is a {type}, not a publishing unit").format(unit=target, type=unit.type),
+                    path,
+                    (field,),
+                )
         yield from _person(
-            ctx, program.responsible_publisher, path, ("responsible_publisher",), "responsible publisher"
+            ctx, program.responsible_publisher, path, ("responsible_publisher",), N_("responsible publisher")
         )
         yield from _person(
-            ctx, program.medically_responsible, path, ("medically_responsible",), "medically responsible"
+            ctx, program.medically_responsible, path, ("medically_responsible",), N_("medically responsible")
         )
         yield from _agreement(
             ctx,
@@ -97,7 +120,7 @@ def program_references(ctx: Context) -> Iterator[Diagnostic]:
             )
         for h, entry in enumerate(program.history):
             for p, approval in enumerate(entry.approvals):
-                yield from _person(ctx, approval.by, path, ("history", h, "approvals", p, "by"), "approver")
+                yield from _person(ctx, approval.by, path, ("history", h, "approvals", p, "by"), N_("approver"))
 
 
 @rule
@@ -110,27 +133,39 @@ def person_references(ctx: Context) -> Iterator[Diagnostic]:
         for e, email in enumerate(person.emails):
             other = owners.setdefault(email.lower(), person_id)
             if other != person_id:
-                yield diagnostic("SOB207", f"e-mail '{email}' is also listed for {other}", path, ("emails", e))
+                yield diagnostic(
+                    "SOB207",
+                    _("e-mail '{email}' is also listed for {person}").format(email=email, person=other),
+                    path,
+                    ("emails", e),
+                )
         for g, grant in enumerate(person.grants):
-            yield from _person(ctx, grant.granted_by, path, ("grants", g, "granted_by"), "granter")
-            yield from _person(ctx, grant.revoked_by, path, ("grants", g, "revoked_by"), "revoker")
+            yield from _person(ctx, grant.granted_by, path, ("grants", g, "granted_by"), N_("granter"))
+            yield from _person(ctx, grant.revoked_by, path, ("grants", g, "revoked_by"), N_("revoker"))
             unit = ws.units.get(grant.scope)
             if grant.role in PROVIDER_ROLES:
                 if provider is not None and grant.scope != provider:
                     yield diagnostic(
                         "SOB107",
-                        f"{grant.role} is granted on the care provider ({provider}), not on '{grant.scope}'",
+                        _("{role} is granted on the care provider ({provider}), not on '{scope}'").format(
+                            role=grant.role, provider=provider, scope=grant.scope
+                        ),
                         path,
                         ("grants", g, "scope"),
                     )
             elif unit is None:
                 yield diagnostic(
-                    "SOB104", f"role scope '{grant.scope}' is not a unit in units/", path, ("grants", g, "scope")
+                    "SOB104",
+                    _("role scope '{scope}' is not a unit in units/").format(scope=grant.scope),
+                    path,
+                    ("grants", g, "scope"),
                 )
             elif grant.role in PUBLISHING_ROLES and unit.type is not UnitType.PUBLISHING_UNIT:
                 yield diagnostic(
                     "SOB107",
-                    f"{grant.role} is a publishing-unit role; '{grant.scope}' is a {unit.type}",
+                    _("{role} is a publishing-unit role; '{scope}' is a {type}").format(
+                        role=grant.role, scope=grant.scope, type=unit.type
+                    ),
                     path,
                     ("grants", g, "scope"),
                 )
@@ -141,9 +176,12 @@ def agreement_references(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
     for agreement_id, agreement in ws.agreements.items():
         path = path_of("agreement", agreement_id)
-        yield from _person(ctx, agreement.contact, path, ("contact",), "contact")
+        yield from _person(ctx, agreement.contact, path, ("contact",), N_("contact"))
         for i, program_id in enumerate(agreement.covers.programs):
             if program_id not in ws.programs:
                 yield diagnostic(
-                    "SOB102", f"covered program '{program_id}' is not in catalogue/", path, ("covers", "programs", i)
+                    "SOB102",
+                    _("covered program '{program}' is not in catalogue/").format(program=program_id),
+                    path,
+                    ("covers", "programs", i),
                 )

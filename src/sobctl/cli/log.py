@@ -11,6 +11,7 @@ import typer
 from sobctl.cli.app import app
 from sobctl.cli.common import RepoOption, find_repo, parse_date
 from sobctl.errors import UsageError
+from sobctl.i18n import _
 
 
 @app.command("log", rich_help_panel="Audit")
@@ -51,17 +52,19 @@ def log_command(
     from sobctl.repo.history import LogQuery, read_log
 
     if output_format not in RENDERERS:
-        raise UsageError(f"--format: '{output_format}' is not one of {', '.join(RENDERERS)}")
+        raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
+            option="--format", value=output_format, choices=", ".join(RENDERERS)))
     if limit is not None and limit < 1:
-        raise UsageError(f"-n: {limit} is not a positive number of entries")
+        raise UsageError(_("-n: {limit} is not a positive number of entries").format(limit=limit))
     for option, value in (("--unit", unit), ("--program", program), ("--person", person), ("--action", action)):
         if value is not None and (not value.strip() or value != value.strip()):
-            raise UsageError(f"{option}: '{value}' is empty or has blanks around it")
+            raise UsageError(_("{option}: '{value}' is empty or has blanks around it").format(
+                option=option, value=value))
     query = LogQuery(unit=unit, program=program, person=person, action=action,
                      since=parse_date(since, "--since") if since else None,
                      until=parse_date(until, "--until") if until else None, limit=limit)
     if query.since and query.until and query.since > query.until:
-        raise UsageError(f"--since {query.since} is after --until {query.until}")
+        raise UsageError(_("--since {since} is after --until {until}").format(since=query.since, until=query.until))
     root = find_repo(repo)  # may be a folder inside a larger work tree: content paths are relative to it
     head = git.head_of_work_tree(root)
     chunks = RENDERERS[output_format](read_log(root, query, check_head=False) if head else iter(()))

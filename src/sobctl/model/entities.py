@@ -233,7 +233,9 @@ class Producer(Strict):
     @model_validator(mode="after")
     def _agreement_when_bought(self) -> Producer:
         if self.kind in (ProducerKind.EXTERNAL, ProducerKind.REGION) and self.agreement is None:
-            raise ValueError(f"a producer of kind '{self.kind}' needs an 'agreement'")
+            from sobctl.i18n import _
+
+            raise ValueError(_("a producer of kind '{kind}' needs an 'agreement'").format(kind=self.kind))
         return self
 
 
@@ -291,7 +293,9 @@ class OwnershipInfo(Strict):
     @model_validator(mode="after")
     def _private_needs_agreement(self) -> OwnershipInfo:
         if self.kind is Ownership.PRIVATE and self.care_agreement is None:
-            raise ValueError("a private provider needs its 'care_agreement'")
+            from sobctl.i18n import _
+
+            raise ValueError(_("a private provider needs its 'care_agreement'"))
         return self
 
 

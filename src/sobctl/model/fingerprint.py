@@ -62,22 +62,24 @@ def structure_fingerprint(program: Program) -> str:
 
 def describe_structure_change(before: tuple[object, ...], after: tuple[object, ...]) -> str:
     """A short phrase saying what changed between two structures (for refusals and findings)."""
+    from sobctl.i18n import _
+
     changes: list[str] = []
     if before[0] != after[0]:
-        changes.append(f"kind {before[0]} → {after[0]}")
+        changes.append(_("kind {old} → {new}").format(old=before[0], new=after[0]))
     if before[1] != after[1]:
-        changes.append(f"area {before[1]} → {after[1]}")
+        changes.append(_("area {old} → {new}").format(old=before[1], new=after[1]))
     old_modules = dict(before[2])  # type: ignore[call-overload]
     new_modules = dict(after[2])  # type: ignore[call-overload]
     added = [m for m in new_modules if m not in old_modules]
     removed = [m for m in old_modules if m not in new_modules]
     if added:
-        changes.append("modules added: " + ", ".join(added))
+        changes.append(_("modules added: {modules}").format(modules=", ".join(added)))
     if removed:
-        changes.append("modules removed: " + ", ".join(removed))
+        changes.append(_("modules removed: {modules}").format(modules=", ".join(removed)))
     changed = [m for m in new_modules if m in old_modules and new_modules[m] != old_modules[m]]
     if changed:
-        changes.append("sections or steps changed in: " + ", ".join(changed))
+        changes.append(_("sections or steps changed in: {modules}").format(modules=", ".join(changed)))
     if not changes and list(old_modules) != list(new_modules):
-        changes.append("modules reordered")
-    return "; ".join(changes) or "structure changed"
+        changes.append(_("modules reordered"))
+    return "; ".join(changes) or _("structure changed")

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
 
+from sobctl.i18n import _
+
 # [0-9], never \d: \d also matches other scripts' digits (e.g. fullwidth ５), which int() accepts.
 _HSA_RE = re.compile(r"^SE(?:16)?([0-9]{10})-([A-Za-z0-9]+)$")
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -36,31 +38,38 @@ def luhn_ok(digits: str) -> bool:
 def parse_orgnr(value: object) -> str:
     """Return a Swedish organisation number as ten digits, or raise ``ValueError``."""
     if not isinstance(value, str):
-        raise ValueError("organisation number must be a quoted string such as '232100-0016'")
+        raise ValueError(_("organisation number must be a quoted string such as '232100-0016'"))
     from stdnum.se import orgnr  # imported here: only files that carry one pay for it
 
     compact = value.replace("-", "").replace(" ", "")
     if not re.fullmatch(r"[0-9]{10}", compact):  # ASCII digits only: \d would take ５ too
-        raise ValueError(f"'{value}' is not an organisation number (10 digits, e.g. 232100-0016)")
+        raise ValueError(_("'{value}' is not an organisation number (10 digits, e.g. 232100-0016)").format(value=value))
     if not orgnr.is_valid(compact):
-        raise ValueError(f"organisation number '{value}' fails the Luhn check")
+        raise ValueError(_("organisation number '{value}' fails the Luhn check").format(value=value))
     return compact
 
 
 def parse_hsa_id(value: object) -> str:
     """Validate an HSA-id: ``SE`` + [16] + a Luhn-valid organisation number + ``-`` + local part."""
     if not isinstance(value, str):
-        raise ValueError("HSA-id must be a string such as SE2321000016-A2G8")
+        raise ValueError(_("HSA-id must be a string such as SE2321000016-A2G8"))
     if len(value) > HSA_MAX_LENGTH:
-        raise ValueError(f"HSA-id '{value}' is longer than {HSA_MAX_LENGTH} characters")
+        raise ValueError(
+            _("HSA-id '{value}' is longer than {limit} characters").format(value=value, limit=HSA_MAX_LENGTH)
+        )
     match = _HSA_RE.fullmatch(value)
     if match is None:
         raise ValueError(
-            f"'{value}' is not an HSA-id (SE + organisation number + '-' + letters/digits, "
-            "e.g. SE2321000016-A2G8)"
+            _(
+                "'{value}' is not an HSA-id (SE + organisation number + '-' + letters/digits, e.g. SE2321000016-A2G8)"
+            ).format(value=value)
         )
     if not luhn_ok(match.group(1)):
-        raise ValueError(f"HSA-id '{value}': organisation number {match.group(1)} fails the Luhn check")
+        raise ValueError(
+            _("HSA-id '{value}': organisation number {number} fails the Luhn check").format(
+                value=value, number=match.group(1)
+            )
+        )
     return value
 
 
@@ -68,8 +77,9 @@ def parse_slug(value: object) -> str:
     """A program id: lower-case letters and digits in words joined by single hyphens."""
     if not isinstance(value, str) or not _SLUG_RE.fullmatch(value) or len(value) > 64:
         raise ValueError(
-            f"'{value}' is not a program id (lower-case letters, digits and single hyphens, "
-            "e.g. kbt-depression)"
+            _(
+                "'{value}' is not a program id (lower-case letters, digits and single hyphens, e.g. kbt-depression)"
+            ).format(value=value)
         )
     return value
 
@@ -78,18 +88,20 @@ def parse_agreement_id(value: object) -> str:
     """An agreement id: lower-case letters and digits joined by hyphens or dots."""
     if not isinstance(value, str) or not _AGREEMENT_RE.fullmatch(value) or len(value) > 64:
         raise ValueError(
-            f"'{value}' is not an agreement id (lower-case letters, digits, '-' and '.', "
-            "e.g. avtal-2024-kbtforlaget)"
+            _(
+                "'{value}' is not an agreement id (lower-case letters, digits, '-' and '.', "
+                "e.g. avtal-2024-kbtforlaget)"
+            ).format(value=value)
         )
     return value
 
 
 def unquoted_version_message(written: str) -> str:
     """Why an unquoted version is refused, with the quoted form to write instead."""
-    return (
-        f"version {written} must be quoted: YAML reads an unquoted version as a number "
-        f"(1.10 becomes 1.1); write \"{written}\""
-    )
+    return _(
+        "version {written} must be quoted: YAML reads an unquoted version as a number (1.10 becomes 1.1); "
+        'write "{written}"'
+    ).format(written=written)
 
 
 @total_ordering
@@ -109,10 +121,10 @@ class Version:
         if isinstance(value, float | int) and not isinstance(value, bool):
             raise ValueError(unquoted_version_message(str(value) if isinstance(value, float) else f"{value}.0"))
         if not isinstance(value, str):
-            raise ValueError("version must be a string MAJOR.MINOR such as \"2.1\"")
+            raise ValueError(_('version must be a string MAJOR.MINOR such as "2.1"'))
         match = _VERSION_RE.fullmatch(value)
         if match is None:
-            raise ValueError(f"'{value}' is not a version MAJOR.MINOR (e.g. \"2.1\")")
+            raise ValueError(_("'{value}' is not a version MAJOR.MINOR (e.g. \"2.1\")").format(value=value))
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

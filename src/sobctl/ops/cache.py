@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sobctl.i18n import _, language
 from sobctl.model.diagnostic import Diagnostic
 from sobctl.model.entities import Config
 from sobctl.repo import files
@@ -115,8 +114,10 @@ def enabled() -> bool:
 
 def _stamp() -> tuple[Any, ...]:
     """What a cached parse depends on besides the file: this code, the libraries' versions and the
-    language (diagnostics are cached with their messages, which are compared between states)."""
+    language (diagnostics hold their messages translated; transactions compare them)."""
     import pydantic
+
+    from sobctl.i18n import LOCALE_DIR, language
 
     package = Path(__file__).resolve().parent.parent
     sources = []
@@ -124,7 +125,11 @@ def _stamp() -> tuple[Any, ...]:
         for source in sorted((package / folder).glob("*.py")):
             info = source.stat()
             sources.append((source.name, info.st_size, info.st_mtime_ns))
-    return (FORMAT, sys.version, pydantic.VERSION, tuple(sources), language())
+    catalogue = LOCALE_DIR / language() / "LC_MESSAGES" / "sobctl.mo"
+    if catalogue.exists():
+        info = catalogue.stat()
+        sources.append((catalogue.name, info.st_size, info.st_mtime_ns))
+    return (FORMAT, sys.version, pydantic.VERSION, language(), tuple(sources))
 
 
 def _unpickle(data: bytes) -> Any:
@@ -169,7 +174,7 @@ def _parse(cache: LoadCache, root: Path, relpath: str, model: Any) -> tuple[Any,
     if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SIZE:
         raw, problem = _read_file(root, relpath)
         if problem is not None or raw is None:
-            return None, [problem or diagnostic("SOB007", _("unreadable"), relpath)], True
+            return None, [problem or diagnostic("SOB007", "unreadable", relpath)], True
         document, problems = parse_document(relpath, raw, model)
         cache.digests[relpath] = hashlib.sha1(raw).hexdigest()
         return document, problems, True
@@ -180,7 +185,7 @@ def _parse(cache: LoadCache, root: Path, relpath: str, model: Any) -> tuple[Any,
         return entry.document, list(entry.diagnostics), True
     raw, problem = _read_file(root, relpath)
     if problem is not None or raw is None:
-        return None, [problem or diagnostic("SOB007", _("unreadable"), relpath)], True
+        return None, [problem or diagnostic("SOB007", "unreadable", relpath)], True
     digest = hashlib.sha1(raw).hexdigest()
     racy = max(info.st_mtime_ns, info.st_ctime_ns) >= time.time_ns() - RACY_NS
     if entry is not None and entry.digest == digest:
@@ -203,8 +208,8 @@ def load_workspace_cached(root: Path, cache: LoadCache) -> Workspace:
     config, problems, exists = _parse(cache, root, CONFIG_FILE, Config)
     workspace.files += 1 if exists else 0
     if not exists:
-        diagnostics.append(diagnostic("SOB013", _("sobctl.yaml is missing"), CONFIG_FILE,
-                                      hint=_("run sobctl in a region repository, or pass --repo PATH")))
+        diagnostics.append(diagnostic("SOB013", "sobctl.yaml is missing", CONFIG_FILE,
+                                      hint="run sobctl in a region repository, or pass --repo PATH"))
     else:
         diagnostics.extend(problems)
         workspace.config = config if isinstance(config, Config) else None
@@ -220,7 +225,7 @@ def load_workspace_cached(root: Path, cache: LoadCache) -> Workspace:
     for relpath, folder in found:
         document, problems, exists = _parse(cache, root, relpath, folder.model)
         if not exists:
-            diagnostics.append(diagnostic("SOB007", _("not a regular file"), relpath))
+            diagnostics.append(diagnostic("SOB007", "not a regular file", relpath))
             continue
         diagnostics.extend(problems)
         if document is None:
@@ -229,9 +234,8 @@ def load_workspace_cached(root: Path, cache: LoadCache) -> Workspace:
         stem = relpath.rsplit("/", 1)[1].removesuffix(".yaml")
         if ident != stem:
             diagnostics.append(diagnostic(
-                "SOB009", _("file name '{name}' differs from {field} '{id}'").format(
-                    name=stem, field=folder.id_field, id=ident), relpath,
-                (folder.id_field,), hint=_("rename the file to {name}").format(name=f"{ident}.yaml")))
+                "SOB009", f"file name '{stem}' differs from {folder.id_field} '{ident}'", relpath,
+                (folder.id_field,), hint=f"rename the file to {ident}.yaml"))
             continue
         targets[folder.kind][ident] = document
     for gone in set(cache.entries) - present:  # deleted files leave the cache

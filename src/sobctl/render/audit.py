@@ -6,13 +6,19 @@ import json
 from collections.abc import Callable
 
 from sobctl import __version__
+from sobctl.i18n import _
 from sobctl.model.audit_codes import AUDIT_CODES
 from sobctl.ops.audit import AuditResult, Finding
 
 
 def _summary(result: AuditResult) -> str:
-    verdict = "history verified" if not result.findings else f"{len(result.findings)} finding(s)"
-    return f"{verdict}: {result.checked} commit(s) checked in {result.revision_range}"
+    if not result.findings:
+        return _("history verified: {checked} commit(s) checked in {range}").format(
+            checked=result.checked, range=result.revision_range
+        )
+    return _("{count} finding(s): {checked} commit(s) checked in {range}").format(
+        count=len(result.findings), checked=result.checked, range=result.revision_range
+    )
 
 
 def _line(finding: Finding) -> str:
@@ -25,7 +31,7 @@ def render_text(result: AuditResult) -> str:
         lines.append(f"{finding.short} {finding.subject!r}")
         lines.append(f"  error[{finding.code}]: {finding.message}")
         if finding.hint:
-            lines.append(f"  hint: {finding.hint}")
+            lines.append("  " + _("hint: {hint}").format(hint=finding.hint))
     lines.append(_summary(result))
     return "\n".join(lines) + "\n"
 
@@ -48,7 +54,7 @@ def render_github(result: AuditResult) -> str:
     lines = []
     for f in result.findings:
         where = f"file={_escape_property(f.path)}," if f.path else ""
-        message = _line(f) + (f" (hint: {f.hint})" if f.hint else "")
+        message = _line(f) + (" " + _("(hint: {hint})").format(hint=f.hint) if f.hint else "")
         lines.append(f"::error {where}title={_escape_property(f.code + ' ' + f.short)}::{_escape_data(message)}")
     lines.append(f"::notice title=sobctl audit::{_escape_data(_summary(result))}")
     return "\n".join(lines) + "\n"
@@ -65,7 +71,7 @@ def render_sarif(result: AuditResult) -> str:
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": "error",
-            "message": {"text": _line(f) + (f" Hint: {f.hint}" if f.hint else "")},
+            "message": {"text": _line(f) + (" " + _("Hint: {hint}").format(hint=f.hint) if f.hint else "")},
             "partialFingerprints": {"sobctlCommit/v1": f"{f.commit}:{f.code}:{f.path or ''}"},
             "properties": {"commit": f.commit, "subject": f.subject},
         }

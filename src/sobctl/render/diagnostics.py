@@ -9,6 +9,7 @@ from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
 from sobctl import __version__
+from sobctl.i18n import _, ngettext, rule_description
 from sobctl.model.codes import RULES
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
 
@@ -17,8 +18,6 @@ FORMATS = ("text", "json", "github", "sarif", "junit")
 
 def summary_line(summary: Summary) -> str:
     """"N errors, M warnings in K files", in the chosen language."""
-    from sobctl.i18n import ngettext
-
     errors = ngettext("{n} error", "{n} errors", summary.errors).format(n=summary.errors)
     warnings = ngettext("{n} warning", "{n} warnings", summary.warnings).format(n=summary.warnings)
     files = ngettext("{n} file", "{n} files", summary.files).format(n=summary.files)
@@ -42,7 +41,7 @@ def render_text(diagnostics: list[Diagnostic], summary: Summary) -> str:
     for d in diagnostics:
         lines.append(text_line(d))
         if d.hint:
-            lines.append(f"  hint: {_one_line(d.hint)}")
+            lines.append("  " + _("hint: {hint}").format(hint=_one_line(d.hint)))
     lines.append(summary_line(summary))
     return "\n".join(lines) + "\n"
 
@@ -68,7 +67,7 @@ def render_github(diagnostics: list[Diagnostic], summary: Summary) -> str:
     lines = []
     for d in diagnostics:
         command = "error" if d.severity is Severity.ERROR else "warning"
-        message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        message = d.message + (" " + _("(hint: {hint})").format(hint=d.hint) if d.hint else "")
         lines.append(
             f"::{command} file={_escape_property(d.path)},line={d.line or 1},col={d.column or 1},"
             f"title={_escape_property(d.code)}::{_escape_data(message)}"
@@ -84,7 +83,7 @@ def render_sarif(diagnostics: list[Diagnostic], summary: Summary) -> str:
         {
             "id": code,
             "name": RULES[code].name if code in RULES else code,
-            "shortDescription": {"text": RULES[code].description if code in RULES else code},
+            "shortDescription": {"text": rule_description(code)},
             "defaultConfiguration": {
                 "level": "error" if code in RULES and RULES[code].severity is Severity.ERROR else "warning"
             },
@@ -97,7 +96,7 @@ def render_sarif(diagnostics: list[Diagnostic], summary: Summary) -> str:
             "ruleId": d.code,
             "ruleIndex": rule_index[d.code],
             "level": "error" if d.severity is Severity.ERROR else "warning",
-            "message": {"text": d.message + (f" Hint: {d.hint}" if d.hint else "")},
+            "message": {"text": d.message + (" " + _("Hint: {hint}").format(hint=d.hint) if d.hint else "")},
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": {"uri": quote(d.path), "uriBaseId": "SRCROOT"},
@@ -135,7 +134,8 @@ def render_junit(diagnostics: list[Diagnostic], summary: Summary) -> str:
         inner = ""
         if errors:
             failures += 1
-            inner += (f"<failure message={quoteattr(f'{len(errors)} error(s)')} type=\"sobctl\">"
+            failure = ngettext("{count} error", "{count} errors", len(errors)).format(count=len(errors))
+            inner += (f"<failure message={quoteattr(failure)} type=\"sobctl\">"
                       f"{_xml_text(body)}</failure>")
         else:
             inner += f"<system-out>{_xml_text(body)}</system-out>"

@@ -12,12 +12,13 @@ import io
 from collections.abc import Callable, Generator, Iterable
 from json.encoder import encode_basestring as _escape
 
+from sobctl.i18n import N_
 from sobctl.repo.history import MANUAL_EDIT, LogEntry
 
 FIELDS = ("commit", "when", "action", "manual", "actor", "actor_name", "author_email", "unit", "program", "person",
           "role", "agreement", "version", "config", "decision", "subject")
 _OBJECT_ORDER = ("unit", "program", "version", "person", "role", "agreement")
-_HEADER = ("WHEN", "WHO", "ACTION", "OBJECTS", "DECISION", "COMMIT")
+_HEADER = (N_("WHEN"), N_("WHO"), N_("ACTION"), N_("OBJECTS"), N_("DECISION"), N_("COMMIT"))
 #: Rows per piece of streamed output.
 _CHUNK = 256
 #: Rows read before the table's column widths are fixed (later rows stream with those widths).
@@ -122,13 +123,16 @@ def render_table(entries: Iterable[LogEntry]) -> Generator[str, None, None]:
             break
     if not sample:
         return
-    widths = [min(max(len(row[i]) for row in (*sample, _HEADER)), _MAX_WIDTH.get(_HEADER[i], 1000))
+    from sobctl.i18n import _
+
+    header = tuple(_(label) for label in _HEADER)
+    widths = [min(max(len(row[i]) for row in (*sample, header)), _MAX_WIDTH.get(_HEADER[i], 1000))
               for i in range(len(_HEADER))]
 
     def line(row: tuple[str, ...]) -> str:
         return "  ".join(_fit(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() + "\n"
 
-    yield line(_HEADER)
+    yield line(header)
     yield "".join(line(row) for row in sample)
     for entry in iterator:
         yield line(_cells(entry))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sobctl.errors import GitFailed, Refused
+from sobctl.i18n import N_, _
 
 _BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
@@ -32,10 +33,10 @@ def run(root: Path, *args: str, env: Mapping[str, str] | None = None, input_text
             input=input_text, check=False,
         )
     except FileNotFoundError:
-        raise GitFailed("git is not installed or not on PATH") from None
+        raise GitFailed(_("git is not installed or not on PATH")) from None
     if check and process.returncode != 0:
         detail = (process.stderr or process.stdout).strip()
-        raise GitFailed(f"git {args[0]} failed: {detail}")
+        raise GitFailed(_("git {command} failed: {detail}").format(command=args[0], detail=detail))
     return process
 
 
@@ -55,7 +56,7 @@ def stream(root: Path, *args: str) -> Iterator[str]:
         if process.stderr:
             process.stderr.close()
     if code != 0:
-        raise GitFailed(f"git {args[0]} failed: {stderr.strip()}")
+        raise GitFailed(_("git {command} failed: {detail}").format(command=args[0], detail=stderr.strip()))
 
 
 def toplevel(root: Path) -> Path | None:
@@ -67,8 +68,8 @@ def require_repository(root: Path) -> Path:
     """The work tree's top folder, or a refusal saying this is not a git repository."""
     top = toplevel(root)
     if top is None:
-        raise Refused(f"{root} is not inside a git repository", rule="repository",
-                      hint="run 'git init' there, or create a region with sobctl init")
+        raise Refused(_("{path} is not inside a git repository").format(path=root), rule="repository",
+                      hint=_("run 'git init' there, or create a region with sobctl init"))
     return top
 
 
@@ -152,18 +153,18 @@ def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool,
         process = run(root, *args, env=index_env, check=False)
         if process.returncode != 0:
             detail = (process.stderr + process.stdout).strip() or f"exit {process.returncode}"
-            raise GitFailed(f"git commit was refused: {detail}")
+            raise GitFailed(_("git commit was refused: {detail}").format(detail=detail))
     new_head = head(root)
     if new_head is None or new_head == parent:
-        raise GitFailed("git commit did not create a commit")
+        raise GitFailed(_("git commit did not create a commit"))
     # The user's index still holds the old blobs of the touched paths: bring just those up to HEAD.
     run(root, "reset", "--quiet", new_head, "--", *paths, check=False)
     return new_head
 
 
 _IN_PROGRESS = {
-    "MERGE_HEAD": "a merge", "CHERRY_PICK_HEAD": "a cherry-pick", "REVERT_HEAD": "a revert",
-    "rebase-merge": "a rebase", "rebase-apply": "a rebase or git am",
+    "MERGE_HEAD": N_("a merge"), "CHERRY_PICK_HEAD": N_("a cherry-pick"), "REVERT_HEAD": N_("a revert"),
+    "rebase-merge": N_("a rebase"), "rebase-apply": N_("a rebase or git am"),
 }
 
 
@@ -174,7 +175,7 @@ def operation_in_progress(git_directory: Path) -> str | None:
     """
     for name, what in _IN_PROGRESS.items():
         if (git_directory / name).exists():
-            return what
+            return _(what)
     return None
 
 
@@ -218,7 +219,7 @@ def repository_lock(root: Path, timeout: float | None = None, *, directory: Path
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise Refused("another sobctl is changing this repository; try again", rule="lock") from None
+                    raise Refused(_("another sobctl is changing this repository; try again"), rule="lock") from None
                 time.sleep(0.05)
         try:
             yield
@@ -242,8 +243,8 @@ def resolve(root: Path, revision: str) -> str:
     process = run(root, "rev-parse", "--verify", "-q", f"{revision}^{{commit}}", check=False)
     commit = process.stdout.strip()
     if process.returncode != 0 or not commit:
-        raise Refused(f"no commit '{revision}' in this repository", rule="revision",
-                      hint="fetch it first (in CI: actions/checkout with fetch-depth: 0)")
+        raise Refused(_("no commit '{revision}' in this repository").format(revision=revision), rule="revision",
+                      hint=_("fetch it first (in CI: actions/checkout with fetch-depth: 0)"))
     return commit
 
 
@@ -256,17 +257,18 @@ def read_blobs(root: Path, objects: Sequence[str]) -> list[bytes]:
         process = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"], input=request,
                                  capture_output=True, env={**os.environ, **_BASE_ENV}, check=False)
     except FileNotFoundError:
-        raise GitFailed("git is not installed or not on PATH") from None
+        raise GitFailed(_("git is not installed or not on PATH")) from None
     if process.returncode != 0:
-        raise GitFailed(f"git cat-file failed: {process.stderr.decode('utf-8', 'replace').strip()}")
+        raise GitFailed(_("git {command} failed: {detail}").format(
+            command="cat-file", detail=process.stderr.decode("utf-8", "replace").strip()))
     data = process.stdout
     result: list[bytes] = []
     position = 0
-    for _ in objects:
+    for _object in objects:
         header_end = data.index(b"\n", position)
         header = data[position:header_end].split()
         if len(header) < 3 or header[1] == b"missing":
-            raise GitFailed(f"git cat-file: object {header[0].decode()} is missing")
+            raise GitFailed(_("git cat-file: object {object} is missing").format(object=header[0].decode()))
         size = int(header[2])
         start = header_end + 1
         result.append(data[start:start + size])
@@ -322,8 +324,9 @@ def commits(root: Path, revision_range: str) -> list[str]:
     """The commits of a range (``A..B`` or a single revision for its whole history), oldest first."""
     process = run(root, "rev-list", "--reverse", "--topo-order", revision_range, check=False)
     if process.returncode != 0:
-        raise Refused(f"not a revision range here: {revision_range} ({process.stderr.strip()})", rule="revision",
-                      hint="fetch the base first (in CI: actions/checkout with fetch-depth: 0)")
+        raise Refused(_("not a revision range here: {range} ({detail})").format(
+                          range=revision_range, detail=process.stderr.strip()), rule="revision",
+                      hint=_("fetch the base first (in CI: actions/checkout with fetch-depth: 0)"))
     return [line for line in process.stdout.split() if line]
 
 
@@ -334,7 +337,7 @@ def commit_info(root: Path, commit: str, env: Mapping[str, str] | None = None) -
     out = run(root, "show", "-s", f"--format={separator.join(fields)}", commit, env=env).stdout
     parts = out.split(separator, 8)
     if len(parts) < 9:
-        raise GitFailed(f"git show: unexpected output for {commit}")
+        raise GitFailed(_("git show: unexpected output for {commit}").format(commit=commit))
     full, parents, email, date, status, key, fingerprint, subject, message = parts
     return CommitInfo(full, tuple(parents.split()), email.strip(), date.strip(), subject,
                       message.rstrip("\n") + "\n",
@@ -372,8 +375,8 @@ def commit_all(root: Path, message: str) -> str:
     process = run(root, "commit", "--quiet", "--no-verify", "-m", message, check=False)
     if process.returncode != 0:
         detail = (process.stderr + process.stdout).strip()
-        raise GitFailed(f"git commit was refused: {detail}",
-                        hint="git needs user.name and user.email: git config --global user.email you@region.example")
+        raise GitFailed(_("git commit was refused: {detail}").format(detail=detail),
+                        hint=_("git needs user.name and user.email: git config --global user.email you@region.example"))
     return head(root) or ""
 
 def stream_records(root: Path, *args: str, separator: bytes = b"\x1e",

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sobctl.i18n import _
 from sobctl.model.codes import severity_of
 from sobctl.model.diagnostic import Diagnostic, Pointer
 from sobctl.model.entities import Agreement, Config, Grant, Person, Program, Role, Unit
@@ -87,7 +88,7 @@ class Workspace:
     def holders(self, role: Role, scope: str, on: dt.date) -> list[Person]:
         """People holding ``role`` on ``scope`` on the given day (each once)."""
         seen: dict[str, Person] = {}
-        for person, _, grant in self.grants_by_scope.get(scope, ()):
+        for person, _index, grant in self.grants_by_scope.get(scope, ()):
             if grant.role is role and grant.in_force(on):
                 seen.setdefault(person.hsa_id, person)
         return list(seen.values())
@@ -134,17 +135,19 @@ def parse_document(relpath: str, raw: bytes, model: type[BaseModel]) -> tuple[Ba
 
 def _schema_diagnostic(relpath: str, error: Any, text: str = "") -> Diagnostic:
     pointer: Pointer = tuple(error["loc"])
-    where = ".".join(str(p) for p in pointer) or "document"
+    where = ".".join(str(p) for p in pointer) or _("document")
     kind = error["type"]
     if kind == "missing":
-        return diagnostic("SOB010", f"missing field '{where}'", relpath, pointer[:-1], extra={"field": where})
+        return diagnostic(
+            "SOB010", _("missing field '{field}'").format(field=where), relpath, pointer[:-1], extra={"field": where}
+        )
     if kind == "extra_forbidden":
         return diagnostic(
             "SOB011",
-            f"unknown field '{where}'",
+            _("unknown field '{field}'").format(field=where),
             relpath,
             pointer,
-            hint="check the spelling against the schema in schemas/",
+            hint=_("check the spelling against the schema in schemas/"),
         )
     return diagnostic("SOB012", schema_message(error, where, text), relpath, pointer)
 
@@ -163,16 +166,22 @@ def _read_file(root: Path, relpath: str, overlay: Overlay | None = None) -> tupl
             target = path.resolve()
             if not target.is_relative_to(root.resolve()):
                 return None, diagnostic(
-                    "SOB007", f"symlink points outside the repository ({os.readlink(path)})", relpath
+                    "SOB007",
+                    _("symlink points outside the repository ({target})").format(target=os.readlink(path)),
+                    relpath,
                 )
         if not path.is_file():
-            return None, diagnostic("SOB007", "not a regular file", relpath)
+            return None, diagnostic("SOB007", _("not a regular file"), relpath)
         size = path.stat().st_size
         if size > 1024 * 1024:
-            return None, diagnostic("SOB005", f"file is {size:,} bytes; sobctl reads at most 1,048,576", relpath)
+            return None, diagnostic(
+                "SOB005", _("file is {size} bytes; sobctl reads at most {limit}").format(
+                    size=f"{size:,}", limit="1,048,576"
+                ), relpath
+            )
         return path.read_bytes(), None
     except OSError as exc:
-        return None, diagnostic("SOB007", f"cannot read the file: {exc.strerror}", relpath)
+        return None, diagnostic("SOB007", _("cannot read the file: {reason}").format(reason=exc.strerror), relpath)
 
 
 def discover(root: Path) -> tuple[list[tuple[str, Folder]], list[Diagnostic]]:
@@ -184,8 +193,8 @@ def discover(root: Path) -> tuple[list[tuple[str, Folder]], list[Diagnostic]]:
         if directory.is_symlink() and not directory.resolve().is_relative_to(root.resolve()):
             where = os.readlink(directory)
             problems.append(
-                diagnostic("SOB007", f"folder symlink points outside the repository ({where})", folder.name, line=1,
-                           column=1)
+                diagnostic("SOB007", _("folder symlink points outside the repository ({target})").format(target=where),
+                           folder.name, line=1, column=1)
             )
             continue
         try:
@@ -193,18 +202,22 @@ def discover(root: Path) -> tuple[list[tuple[str, Folder]], list[Diagnostic]]:
         except FileNotFoundError:
             continue
         except NotADirectoryError:
-            problems.append(diagnostic("SOB007", f"'{folder.name}' must be a folder", folder.name, line=1, column=1))
+            message = _("'{folder}' must be a folder").format(folder=folder.name)
+            problems.append(diagnostic("SOB007", message, folder.name, line=1, column=1))
             continue
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             relpath = f"{folder.name}/{entry.name}"
             if not entry.name.endswith(".yaml") or entry.is_dir(follow_symlinks=False):
-                hint = "rename it to .yaml" if entry.name.endswith(".yml") else "move it out of the content folder"
-                what = "is a folder, not a .yaml document" if entry.is_dir(follow_symlinks=False) else (
-                    "is not a .yaml document"
+                hint = _("rename it to .yaml") if entry.name.endswith(".yml") else _(
+                    "move it out of the content folder"
                 )
-                problems.append(diagnostic("SOB008", f"'{entry.name}' {what}", relpath, line=1, column=1, hint=hint))
+                what = _("'{name}' is a folder, not a .yaml document") if entry.is_dir(follow_symlinks=False) else (
+                    _("'{name}' is not a .yaml document")
+                )
+                message = what.format(name=entry.name)
+                problems.append(diagnostic("SOB008", message, relpath, line=1, column=1, hint=hint))
                 continue
             found.append((relpath, folder))
     return found, problems
@@ -229,9 +242,9 @@ def load_workspace(root: Path, overlay: Overlay | None = None) -> Workspace:
         diagnostics.append(
             diagnostic(
                 "SOB013",
-                "sobctl.yaml is missing",
+                _("sobctl.yaml is missing"),
                 CONFIG_FILE,
-                hint="run sobctl in a region repository, or pass --repo PATH",
+                hint=_("run sobctl in a region repository, or pass --repo PATH"),
             )
         )
     else:
@@ -253,7 +266,7 @@ def load_workspace(root: Path, overlay: Overlay | None = None) -> Workspace:
     for relpath, folder in files:
         raw, problem = _read_file(root, relpath, overlay)
         if problem is not None or raw is None:
-            diagnostics.append(problem or diagnostic("SOB007", "unreadable", relpath))
+            diagnostics.append(problem or diagnostic("SOB007", _("unreadable"), relpath))
             continue
         document, problems = parse_document(relpath, raw, folder.model)
         diagnostics.extend(problems)
@@ -265,10 +278,12 @@ def load_workspace(root: Path, overlay: Overlay | None = None) -> Workspace:
             diagnostics.append(
                 diagnostic(
                     "SOB009",
-                    f"file name '{stem}' differs from {folder.id_field} '{ident}'",
+                    _("file name '{stem}' differs from {field} '{ident}'").format(
+                        stem=stem, field=folder.id_field, ident=ident
+                    ),
                     relpath,
                     (folder.id_field,),
-                    hint=f"rename the file to {ident}.yaml",
+                    hint=_("rename the file to {name}").format(name=f"{ident}.yaml"),
                 )
             )
             continue

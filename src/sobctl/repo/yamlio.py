@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sobctl.i18n import N_, _
 from sobctl.model.diagnostic import Pointer
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -38,17 +39,25 @@ class ParseFailure(Exception):
 def decode(raw: bytes) -> str:
     """Bytes to text, refusing binary data and invalid UTF-8 with the place of the first bad byte."""
     if len(raw) > MAX_FILE_BYTES:
-        raise ParseFailure("SOB005", f"file is {len(raw):,} bytes; sobctl reads at most {MAX_FILE_BYTES:,}")
+        raise ParseFailure(
+            "SOB005",
+            _("file is {size} bytes; sobctl reads at most {limit}").format(
+                size=f"{len(raw):,}", limit=f"{MAX_FILE_BYTES:,}"
+            ),
+        )
     nul = raw.find(b"\x00")
     if nul >= 0:
         line, column = _offset_to_position(raw, nul)
-        raise ParseFailure("SOB004", "binary data (a NUL byte) in a YAML file", line, column)
+        raise ParseFailure("SOB004", _("binary data (a NUL byte) in a YAML file"), line, column)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, column = _offset_to_position(raw, exc.start)
         raise ParseFailure(
-            "SOB004", f"invalid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line, column
+            "SOB004",
+            _("invalid UTF-8 (byte {byte}); save the file as UTF-8").format(byte=f"0x{raw[exc.start]:02x}"),
+            line,
+            column,
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -68,18 +77,20 @@ def load_fast(text: str) -> dict[str, Any]:
     except yaml_rs.YAMLDecodeError as exc:
         raise _explain(str(exc), text) from None
     except (RecursionError, OverflowError, ValueError) as exc:
-        raise ParseFailure("SOB001", f"YAML could not be read: {exc}") from None
+        raise ParseFailure("SOB001", _("YAML could not be read: {problem}").format(problem=exc)) from None
     if data is None:
-        raise ParseFailure("SOB003", "the file is empty; it must hold a mapping of keys", 1, 1)
+        raise ParseFailure("SOB003", _("the file is empty; it must hold a mapping of keys"), 1, 1)
     if isinstance(data, list):
         raise _not_one_mapping(text)
     if not isinstance(data, dict):
-        raise ParseFailure("SOB003", f"the document is a single {_KIND_NAMES.get(type(data), 'value')}, not a mapping",
+        kind = _(_KIND_NAMES.get(type(data), _ANY_KIND))
+        raise ParseFailure("SOB003", _("the document is a single {kind}, not a mapping").format(kind=kind),
                            *_first_content_position(text))
     return data
 
 
-_KIND_NAMES: dict[type, str] = {str: "text", int: "number", float: "number", bool: "true/false value"}
+_ANY_KIND = N_("value")
+_KIND_NAMES: dict[type, str] = {str: N_("text"), int: N_("number"), float: N_("number"), bool: N_("true/false value")}
 
 
 def _first_content_position(text: str) -> tuple[int, int]:
@@ -111,13 +122,13 @@ def _not_one_mapping(text: str) -> ParseFailure:
     if len(starts) >= 2:
         return ParseFailure(
             "SOB003",
-            "the file holds several YAML documents; it must hold exactly one mapping",
+            _("the file holds several YAML documents; it must hold exactly one mapping"),
             starts[1].line + 1,
             starts[1].column + 1,
-            hint="remove the '---' separator and keep one document per file",
+            hint=_("remove the '---' separator and keep one document per file"),
         )
     return ParseFailure(
-        "SOB003", "the document is a list; it must be a mapping of keys", *_first_content_position(text)
+        "SOB003", _("the document is a list; it must be a mapping of keys"), *_first_content_position(text)
     )
 
 
@@ -139,25 +150,25 @@ def _explain(message: str, text: str) -> ParseFailure:
     if "alias" in message and "limit" in message:
         return ParseFailure(
             "SOB006",
-            "YAML aliases expand too far (an alias bomb?)",
+            _("YAML aliases expand too far (an alias bomb?)"),
             *_first_alias_position(text),
-            hint="write the values out instead of repeating them through anchors (&) and aliases (*)",
+            hint=_("write the values out instead of repeating them through anchors (&) and aliases (*)"),
         )
     match = _LOCATION_RE.search(message)
     if "recursion limit" in message:
         # ruamel would recurse just as deep, slowly: report the fast parser's place.
         line, column = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
-        return ParseFailure("SOB001", "lists or mappings are nested too deeply", line, column)
+        return ParseFailure("SOB001", _("lists or mappings are nested too deeply"), line, column)
     if message.startswith("duplicate mapping key"):
         found = find_duplicate_key(text) if len(text) <= PRECISE_LIMIT else _scan_duplicate(text, message)
         if found is not None:
             key, line, column = found
-            return ParseFailure("SOB002", f"duplicate key '{key}'", line, column)
+            return ParseFailure("SOB002", _("duplicate key '{key}'").format(key=key), line, column)
         return ParseFailure("SOB002", message)
     precise = _ruamel_syntax_error(text) if len(text) <= PRECISE_LIMIT else None
     if precise is not None:
         return precise
-    detail = message.strip().splitlines()[-1] if message.strip() else "syntax error"
+    detail = message.strip().splitlines()[-1] if message.strip() else _("syntax error")
     if match:
         return ParseFailure("SOB001", detail, int(match.group(1)), int(match.group(2)))
     return ParseFailure("SOB001", detail)
@@ -171,11 +182,11 @@ def _ruamel_syntax_error(text: str) -> ParseFailure | None:
         YAML(typ="rt").compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "syntax error"
+        problem = exc.problem or exc.context or _("syntax error")
         hint = None
         if "'\\t'" in problem or "\t" in problem or (mark is not None and _tab_at(text, mark.line)):
-            problem = "a tab character where YAML needs spaces"
-            hint = "indent with spaces; YAML does not allow tabs for indentation"
+            problem = _("a tab character where YAML needs spaces")
+            hint = _("indent with spaces; YAML does not allow tabs for indentation")
         if mark is None:
             return ParseFailure("SOB001", problem, hint=hint)
         return ParseFailure("SOB001", problem, mark.line + 1, mark.column + 1, hint=hint)

@@ -7,7 +7,7 @@ Each parser raises ``ValueError`` with a message fit for a diagnostic; the pydan
 from __future__ import annotations
 
 import re
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
@@ -19,6 +19,7 @@ _VERSION_RE = re.compile(r"^(0|[1-9]\d{0,3})\.(0|[1-9]\d{0,3})$")
 HSA_MAX_LENGTH = 31
 
 
+@lru_cache(maxsize=4096)
 def luhn_ok(digits: str) -> bool:
     """The Luhn (mod 10) check used by Swedish organisation and personal numbers."""
     total = 0
@@ -46,8 +47,14 @@ def parse_orgnr(value: object) -> str:
     return compact
 
 
+_VALID_HSA_IDS: set[str] = set()
+"""HSA-ids already found valid: a national repository repeats a few thousand ids ~500,000 times."""
+
+
 def parse_hsa_id(value: object) -> str:
     """Validate an HSA-id: ``SE`` + [16] + a Luhn-valid organisation number + ``-`` + local part."""
+    if value.__class__ is str and value in _VALID_HSA_IDS:
+        return value
     if not isinstance(value, str):
         raise ValueError("HSA-id must be a string such as SE2321000016-A2G8")
     if len(value) > HSA_MAX_LENGTH:
@@ -60,16 +67,25 @@ def parse_hsa_id(value: object) -> str:
         )
     if not luhn_ok(match.group(1)):
         raise ValueError(f"HSA-id '{value}': organisation number {match.group(1)} fails the Luhn check")
+    if len(_VALID_HSA_IDS) < 1_000_000:
+        _VALID_HSA_IDS.add(value)
     return value
+
+
+_VALID_SLUGS: set[str] = set()
 
 
 def parse_slug(value: object) -> str:
     """A program id: lower-case letters and digits in words joined by single hyphens."""
+    if value.__class__ is str and value in _VALID_SLUGS:
+        return value
     if not isinstance(value, str) or not _SLUG_RE.match(value) or len(value) > 64:
         raise ValueError(
             f"'{value}' is not a program id (lower-case letters, digits and single hyphens, "
             "e.g. kbt-depression)"
         )
+    if len(_VALID_SLUGS) < 1_000_000:
+        _VALID_SLUGS.add(value)
     return value
 
 

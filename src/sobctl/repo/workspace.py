@@ -225,11 +225,18 @@ def discover(root: Path) -> tuple[list[tuple[str, Folder]], list[Diagnostic]]:
     return found, problems
 
 
-def load_workspace(root: Path, overlay: Overlay | None = None) -> Workspace:
+def load_workspace(
+    root: Path,
+    overlay: Overlay | None = None,
+    *,
+    known: dict[str, Prepared] | None = None,
+    seen: dict[str, Prepared] | None = None,
+) -> Workspace:
     """Read the repository at ``root``; content problems become diagnostics, never exceptions.
 
     ``overlay`` replaces files' bytes (None deletes them): how a change is validated before
-    anything is written.
+    anything is written. ``known`` supplies cached parse results by path (the cache vouches
+    that they belong to the files' current bytes); ``seen`` collects the parse results made.
     """
     workspace = Workspace(root=root)
     diagnostics = workspace.load_diagnostics
@@ -259,7 +266,7 @@ def load_workspace(root: Path, overlay: Overlay | None = None) -> Workspace:
         files = _with_overlay(files, overlay)
     diagnostics.extend(problems)
     workspace.files += len(files) + len(problems)
-    _load_files(workspace, root, files, overlay)
+    _load_files(workspace, root, files, overlay, known, seen)
     return workspace
 
 

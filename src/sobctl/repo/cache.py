@@ -1,0 +1,302 @@
+"""The validation cache under ``.git/sobctl-cache/``, keyed by git blob ids.
+
+Two files, each written atomically and checked on reading (magic line, key, length and a
+CRC of the payload) so that a truncated, garbled or foreign file is ignored, never trusted:
+
+- ``result``: the complete diagnostics of the last run, for one *tree state*. A repeated
+  run on an unchanged tree returns them without importing pydantic or reading a document.
+- ``blobs``: each file's parse result by content id (its git blob id), so a run after a few
+  changes parses only the changed files.
+
+Every key starts with the *base key*: sobctl's version, a hash of the source of the code
+that decides a verdict (models, rules, loader, YAML reader: a changed schema or rule is a
+changed key) and the cache format. The tree state adds the ``--as-of`` day and, for every
+entry of the content folders and sobctl.yaml, its path and content id: the index's blob id
+where ``git diff-files`` says the work-tree file is unchanged, else a hash of the bytes on
+disk (so a modified, untracked or symlinked file is always judged by its current bytes).
+A folder that is not a git work tree is validated without the cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import stat
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sobctl.model.diagnostic import Diagnostic, Severity, Summary
+
+FORMAT = 1
+MAGIC = b"SOBCTL-CACHE\n"
+CONTENT = ("sobctl.yaml", "catalogue", "units", "roles", "agreements")
+FOLDER_NAMES = CONTENT[1:]
+#: The code whose change changes verdicts: its source is part of the cache key.
+_VERDICT_SOURCES = ("model", "checks", "repo/workspace.py", "repo/yamlio.py", "repo/cache.py")
+DISABLE_ENV = "SOBCTL_NO_CACHE"
+
+
+def enabled_by_env() -> bool:
+    return os.environ.get(DISABLE_ENV, "") in ("", "0")
+
+
+def base_key() -> str:
+    """sobctl's version, the verdict code's source and the cache format."""
+    import sobctl
+
+    digest = hashlib.sha256(f"{sobctl.__version__}\0{FORMAT}\0".encode())
+    package = Path(sobctl.__file__).parent
+    for part in _VERDICT_SOURCES:
+        path = package / part
+        sources = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for source in sources:
+            digest.update(str(source.relative_to(package)).encode() + b"\0")
+            try:
+                digest.update(source.read_bytes())
+            except OSError:
+                digest.update(b"?")
+    return digest.hexdigest()
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob with these bytes."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class TreeState:
+    """The content files as the cache sees them: path → content id, plus where the cache lives."""
+
+    cache_dir: Path
+    files: dict[str, str]
+    key: str
+    base: str
+
+
+def tree_state(root: Path, today: dt.date, base: str | None = None) -> TreeState | None:
+    """The current tree state of the repository at ``root``, or None without a git work tree."""
+    from sobctl.repo import git
+
+    listing = git.tree_listing(root, CONTENT)
+    if listing is None:
+        return None
+    changed = listing.changed
+    files: dict[str, str] = {}
+    for relpath, (tag, mode, blob) in listing.index.items():
+        if tag == "H" and (mode == "100644" or mode == "100755") and relpath not in changed:
+            files[relpath] = blob
+        elif relpath not in files:
+            identity = _worktree_id(root / relpath)
+            if identity is not None:
+                files[relpath] = identity
+    for relpath in listing.untracked:
+        if relpath.endswith("/"):
+            files[relpath] = "folder"
+        else:
+            identity = _worktree_id(root / relpath)
+            if identity is not None:
+                files[relpath] = identity
+    for folder in FOLDER_NAMES:  # a content folder that is a file, a link or unreadable
+        path = root / folder
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            files[folder] = _worktree_id(path) or "missing"
+    base = base or base_key()
+    lines = "".join([f"{relpath}\0{files[relpath]}\n" for relpath in sorted(files)])
+    digest = hashlib.sha256(f"{base}\0{today.isoformat()}\0{lines}".encode("utf-8", "surrogateescape"))
+    return TreeState(listing.git_dir / "sobctl-cache", files, digest.hexdigest(), base)
+
+
+def _worktree_id(path: Path) -> str | None:
+    """A content id for a file git cannot vouch for (modified, untracked, a symlink, not a file)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"error:{exc.errno}"
+    if stat.S_ISREG(info.st_mode):
+        try:
+            return blob_id(path.read_bytes())
+        except OSError as exc:
+            return f"error:{exc.errno}"
+    if stat.S_ISLNK(info.st_mode):
+        digest = hashlib.sha256(os.readlink(path).encode(errors="surrogateescape") + b"\0")
+        try:
+            digest.update(b"dir" if path.is_dir() else path.read_bytes())
+        except OSError as exc:
+            digest.update(f"error:{exc.errno}".encode())
+        return "link:" + digest.hexdigest()
+    return f"mode:{stat.S_IFMT(info.st_mode)}"
+
+
+# --- framed, checked cache files ------------------------------------------------------------------
+
+
+def _write(path: Path, key: str, *parts: bytes) -> None:
+    from sobctl.repo.files import atomic_write
+
+    crc = 0
+    length = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+        length += len(part)
+    header = MAGIC + key.encode() + b"\n" + struct.pack(">QI", length, crc)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, b"".join((header, *parts)))
+    except OSError:
+        pass  # a cache that cannot be written is no cache, not a failure
+
+
+def _read(path: Path, key: str) -> bytes | None:
+    """The payload of a cache file written for ``key``, or None if absent, foreign or damaged."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    prefix = MAGIC + key.encode() + b"\n"
+    if not data.startswith(prefix) or len(data) < len(prefix) + 12:
+        return None
+    length, crc = struct.unpack(">QI", data[len(prefix) : len(prefix) + 12])
+    payload = data[len(prefix) + 12 :]
+    if len(payload) != length or zlib.crc32(payload) != crc:
+        return None
+    return payload
+
+
+# --- the complete result of one tree state ---------------------------------------------------------
+
+
+def load_result(state: TreeState) -> tuple[list[Diagnostic], Summary] | None:
+    import json
+
+    payload = _read(state.cache_dir / "result", state.key)
+    if payload is None:
+        return None
+    try:
+        document = json.loads(payload)
+        diagnostics = [
+            Diagnostic(
+                code=str(item["code"]),
+                severity=Severity(item["severity"]),
+                message=str(item["message"]),
+                path=str(item["path"]),
+                pointer=tuple(item["pointer"]),
+                line=item["line"],
+                column=item["column"],
+                hint=item["hint"],
+                extra=dict(item["extra"]),
+            )
+            for item in document["diagnostics"]
+        ]
+        summary = Summary(**document["summary"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return diagnostics, summary
+
+
+def store_result(state: TreeState, diagnostics: list[Diagnostic], summary: Summary) -> None:
+    import json
+
+    document = {
+        "diagnostics": [
+            {
+                "code": d.code,
+                "severity": str(d.severity),
+                "message": d.message,
+                "path": d.path,
+                "pointer": list(d.pointer),
+                "line": d.line,
+                "column": d.column,
+                "hint": d.hint,
+                "extra": d.extra,
+            }
+            for d in diagnostics
+        ],
+        "summary": {"errors": summary.errors, "warnings": summary.warnings, "files": summary.files},
+    }
+    _write(state.cache_dir / "result", state.key, json.dumps(document, ensure_ascii=False).encode())
+
+
+# --- parse results by content id ------------------------------------------------------------------
+
+
+def load_blobs(state: TreeState) -> dict[str, tuple[Any, ...]]:
+    """Cached parse results (``workspace.Prepared``) by content id; empty if none can be trusted."""
+    import json
+
+    payload = _read(state.cache_dir / "blobs", state.base)
+    if payload is None:
+        return {}
+    try:
+        index_length = struct.unpack(">Q", payload[:8])[0]
+        index = json.loads(payload[8 : 8 + index_length])
+        data = memoryview(payload)[8 + index_length :]
+        result: dict[str, tuple[Any, ...]] = {}
+        for item in index:
+            if item[1] == "json":
+                offset, length = int(item[2]), int(item[3])
+                if offset < 0 or offset + length > len(data):
+                    return {}
+                result[str(item[0])] = ("json", bytes(data[offset : offset + length]))
+            elif item[1] == "fail":
+                result[str(item[0])] = ("fail", str(item[2]), str(item[3]), item[4], item[5])
+        return result
+    except (ValueError, KeyError, TypeError, IndexError, struct.error):
+        return {}
+
+
+def store_blobs(state: TreeState, prepared: dict[str, tuple[Any, ...]]) -> None:
+    import json
+
+    index: list[list[Any]] = []
+    chunks: list[bytes] = []
+    offset = 0
+    for content_id, item in prepared.items():
+        if item[0] == "json":
+            index.append([content_id, "json", offset, len(item[1])])
+            chunks.append(item[1])
+            offset += len(item[1])
+        elif item[0] == "fail":
+            index.append([content_id, *item])
+    encoded = json.dumps(index).encode()
+    _write(state.cache_dir / "blobs", state.base, struct.pack(">Q", len(encoded)), encoded, *chunks)
+
+
+# --- validation through the cache -----------------------------------------------------------------
+
+
+def validate(root: Path, today: dt.date, *, use_cache: bool = True) -> tuple[list[Diagnostic], Summary]:
+    """``checks.validate_repository`` with the cache: identical results, less work."""
+    state = tree_state(root, today) if use_cache and enabled_by_env() else None
+    if state is not None:
+        cached = load_result(state)
+        if cached is not None:
+            return cached
+    from sobctl.checks import run_checks
+    from sobctl.repo.workspace import Prepared, load_workspace, resolve_locations
+
+    known: dict[str, Prepared] = {}
+    seen: dict[str, Prepared] = {}
+    if state is not None:
+        blobs = load_blobs(state)
+        known = {path: blobs[cid] for path, cid in state.files.items() if cid in blobs}
+    workspace = load_workspace(root, known=known, seen=seen)
+    if state is not None:
+        fresh = {state.files[path]: item for path, item in seen.items() if path in state.files}
+        if any(path not in known for path in seen) or len(fresh) != len(known):
+            store_blobs(state, fresh)
+        del fresh
+    known.clear()
+    seen.clear()  # the parse results are kept on disk, not in memory while the rules run
+    found = workspace.load_diagnostics + run_checks(workspace, today)
+    resolve_locations(root, found)
+    found.sort(key=Diagnostic.sort_key)
+    summary = Summary.of(found, workspace.files)
+    if state is not None:
+        store_result(state, found, summary)
+    return found, summary

@@ -151,6 +151,10 @@ def render(kind: str, document: dict[str, Any]) -> str:
 # --- the national repository ---------------------------------------------------------------------
 
 
+class _Exhausted(Exception):
+    """No fresh document of a kind is left to carry another injected problem."""
+
+
 class Nation:
     """Builds the documents as dicts; ``files()`` renders them."""
 
@@ -520,14 +524,21 @@ class Nation:
         used_once: set[str] = set()
         made = 0
         round_number = 0
+        exhausted: set[str] = set()
         while made < count:
             progressed = False
             for name, once, function in injectors:
                 if made >= count:
                     break
-                if once and name in used_once:
+                if (once and name in used_once) or name in exhausted:
                     continue
-                produced = function(round_number)
+                try:
+                    produced = function(round_number)
+                except _Exhausted:
+                    produced = {}
+                if not produced:
+                    exhausted.add(name)
+                    continue
                 used_once.add(name)
                 self.expected.update(produced)
                 made += sum(produced.values())
@@ -562,7 +573,7 @@ class Nation:
                 if item not in taken:
                     taken.add(item)
                     return item
-            raise SystemExit(f"generate: not enough {pool} to inject that many errors; generate a bigger repository")
+            raise _Exhausted(pool)
 
         def new_unit_id(k: int, tag: str) -> str:
             return f"SE{org}-X{tag}{k:04d}"

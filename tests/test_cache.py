@@ -11,9 +11,9 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, git, run_cli
-
 from benchmarks.generate import generate
+
+from conftest import TODAY, git, run_cli
 
 SMALL = {"units": 200, "programs": 40, "people": 150, "activations": 600}
 MAGIC = b"SOBCTL-CACHE\n"

@@ -9,9 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, git, run_cli
-
 from benchmarks.generate import generate
+
+from conftest import TODAY, git, run_cli
 
 SMALL = {"units": 300, "programs": 40, "people": 300, "activations": 1200}
 

@@ -170,7 +170,7 @@ def test_a_different_as_of_day_is_another_result(repo: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "damage"),
     [("result", "truncate"), ("result", "garbage"), ("result", "wrong-key"), ("blobs", "empty"),
-     ("blobs", "truncate"), ("blobs", "bad-crc")],
+     ("blobs", "truncate"), ("blobs", "bad-crc"), ("blobs-delta", "garbage")],
 )
 def test_damaged_or_foreign_cache_files_are_ignored(repo: Path, name: str, damage: str) -> None:
     validate(repo)
@@ -200,19 +200,23 @@ def test_damaged_or_foreign_cache_files_are_ignored(repo: Path, name: str, damag
     assert validate(repo) == fresh
 
 
-def test_blobs_with_a_wrong_key_are_not_used(repo: Path) -> None:
+@pytest.mark.parametrize("own_key", [True, False])
+def test_blobs_are_used_only_under_their_own_key(repo: Path, own_key: bool) -> None:
     validate(repo)
     path = cache_dir(repo) / "blobs"
-    _, _, rest = path.read_bytes()[len(MAGIC) :].partition(b"\n")
-    payload = rest[12:]
+    data = path.read_bytes()
+    key = data[len(MAGIC) : data.index(b"\n", len(MAGIC))] if own_key else b"f" * 64
+    index_offset, _, _ = struct.unpack(">QQI", data[-20:])
+    body = data[data.index(b"\n", len(MAGIC)) + 1 : -20]
+    index = json.loads(body[index_offset:])
     # a well-formed store that claims every file parses to an empty mapping, under a foreign key
-    index_length = struct.unpack(">Q", payload[:8])[0]
-    index = json.loads(payload[8 : 8 + index_length])
     forged_index = json.dumps([[item[0], "json", 0, 2] for item in index]).encode()
-    forged = struct.pack(">Q", len(forged_index)) + forged_index + b"{}"
-    path.write_bytes(frame(b"f" * 64, forged))
+    forged_body = b"{}" + forged_index
+    path.write_bytes(MAGIC + key + b"\n" + forged_body + struct.pack(">QQI", 2, len(forged_body),
+                                                                   zlib.crc32(forged_body)))
     (cache_dir(repo) / "result").unlink()
-    assert validate(repo) == validate(repo, "--no-cache")
+    # under its own key the (forged) store is trusted: proof that the stored parse results are used
+    assert (validate(repo) == validate(repo, "--no-cache")) is not own_key
 
 
 def test_disabled_by_option_or_environment(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,15 +19,17 @@ A folder that is not a git work tree is validated without the cache.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import stat
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
 
@@ -200,6 +202,7 @@ def load_result(state: TreeState) -> tuple[list[Diagnostic], Summary] | None:
 
 
 def store_result(state: TreeState, diagnostics: list[Diagnostic], summary: Summary) -> None:
+    """Keep the complete result of this tree state (the only one kept)."""
     import json
 
     document = {
@@ -223,80 +226,193 @@ def store_result(state: TreeState, diagnostics: list[Diagnostic], summary: Summa
 
 
 # --- parse results by content id ------------------------------------------------------------------
+#
+# ``blobs`` holds every file's parse result as written by the last full parse; ``blobs-delta``
+# the results made since (rewritten whole each time, it stays small). A file is MAGIC, the key,
+# the body (JSON documents back to back, then a JSON index of [content id, kind, …]) and a
+# trailer (index offset, body length, CRC of the body).
+
+_TRAILER = struct.Struct(">QQI")
+#: When the delta outgrows this share of the base, both are dropped and the next run starts over.
+DELTA_SHARE = 0.2
 
 
-def load_blobs(state: TreeState) -> dict[str, tuple[Any, ...]]:
-    """Cached parse results (``workspace.Prepared``) by content id; empty if none can be trusted."""
+def load_blobs(state: TreeState, name: str = "blobs") -> tuple[dict[str, tuple[Any, ...]], int]:
+    """Cached parse results by content id (JSON payloads as views into the file's bytes) and
+    the body's size; empty if the file is missing, damaged or foreign."""
     import json
 
-    payload = _read(state.cache_dir / "blobs", state.base)
-    if payload is None:
-        return {}
+    path = state.cache_dir / name
     try:
-        index_length = struct.unpack(">Q", payload[:8])[0]
-        index = json.loads(payload[8 : 8 + index_length])
-        data = memoryview(payload)[8 + index_length :]
-        result: dict[str, tuple[Any, ...]] = {}
-        for item in index:
+        data = path.read_bytes()
+    except OSError:
+        return {}, 0
+    prefix = MAGIC + state.base.encode() + b"\n"
+    if not data.startswith(prefix) or len(data) < len(prefix) + _TRAILER.size:
+        return {}, 0
+    index_offset, body_length, crc = _TRAILER.unpack(data[-_TRAILER.size :])
+    body = memoryview(data)[len(prefix) : len(data) - _TRAILER.size]
+    if len(body) != body_length or index_offset > body_length or zlib.crc32(body) != crc:
+        return {}, 0
+    result: dict[str, tuple[Any, ...]] = {}
+    try:
+        for item in json.loads(bytes(body[index_offset:])):
             if item[1] == "json":
                 offset, length = int(item[2]), int(item[3])
-                if offset < 0 or offset + length > len(data):
-                    return {}
-                result[str(item[0])] = ("json", bytes(data[offset : offset + length]))
+                if offset < 0 or length < 0 or offset + length > index_offset:
+                    return {}, 0
+                result[str(item[0])] = ("json", body[offset : offset + length])
             elif item[1] == "fail":
                 result[str(item[0])] = ("fail", str(item[2]), str(item[3]), item[4], item[5])
-        return result
-    except (ValueError, KeyError, TypeError, IndexError, struct.error):
-        return {}
+    except (ValueError, KeyError, TypeError, IndexError):
+        return {}, 0
+    return result, body_length
 
 
-def store_blobs(state: TreeState, prepared: dict[str, tuple[Any, ...]]) -> None:
-    import json
+class BlobWriter:
+    """Streams parse results into a blobs file as they are made."""
 
-    index: list[list[Any]] = []
-    chunks: list[bytes] = []
-    offset = 0
-    for content_id, item in prepared.items():
-        if item[0] == "json":
-            index.append([content_id, "json", offset, len(item[1])])
-            chunks.append(item[1])
-            offset += len(item[1])
-        elif item[0] == "fail":
-            index.append([content_id, *item])
-    encoded = json.dumps(index).encode()
-    _write(state.cache_dir / "blobs", state.base, struct.pack(">Q", len(encoded)), encoded, *chunks)
+    def __init__(self, stream: BinaryIO, key: str) -> None:
+        self.stream = stream
+        self.offset = 0
+        self.crc = 0
+        self.index: list[list[Any]] = []
+        self.ids: set[str] = set()
+        stream.write(MAGIC + key.encode() + b"\n")
+
+    def _write(self, data: bytes) -> None:
+        self.stream.write(data)
+        self.crc = zlib.crc32(data, self.crc)
+        self.offset += len(data)
+
+    def add(self, content_id: str, prepared: tuple[Any, ...]) -> None:
+        if content_id in self.ids:
+            return
+        if prepared[0] == "json":
+            payload = prepared[1] if isinstance(prepared[1], bytes) else bytes(prepared[1])
+            self.index.append([content_id, "json", self.offset, len(payload)])
+            self._write(payload)
+        elif prepared[0] == "fail":
+            self.index.append([content_id, *prepared])
+        else:
+            return
+        self.ids.add(content_id)
+
+    def finish(self) -> None:
+        import json
+
+        index_offset = self.offset
+        self._write(json.dumps(self.index).encode())
+        self.stream.write(_TRAILER.pack(index_offset, self.offset, self.crc))
+
+
+def _store(state: TreeState, name: str, entries: dict[str, tuple[Any, ...]]) -> None:
+    from sobctl.repo.files import atomic_stream
+
+    try:
+        with atomic_stream(state.cache_dir / name) as stream:
+            writer = BlobWriter(stream, state.base)
+            for content_id, prepared in entries.items():
+                writer.add(content_id, prepared)
+            writer.finish()
+    except OSError:
+        pass
+
+
+def _drop(state: TreeState, *names: str) -> None:
+    from sobctl.repo.files import remove
+
+    for name in names:
+        with contextlib.suppress(OSError):
+            remove(state.cache_dir / name)
 
 
 # --- validation through the cache -----------------------------------------------------------------
 
 
 def validate(root: Path, today: dt.date, *, use_cache: bool = True) -> tuple[list[Diagnostic], Summary]:
-    """``checks.validate_repository`` with the cache: identical results, less work."""
-    state = tree_state(root, today) if use_cache and enabled_by_env() else None
-    if state is not None:
-        cached = load_result(state)
-        if cached is not None:
-            return cached
-    from sobctl.checks import run_checks
-    from sobctl.repo.workspace import Prepared, load_workspace, resolve_locations
+    """``checks.validate_repository`` with the cache: identical results, less work.
 
-    known: dict[str, Prepared] = {}
-    seen: dict[str, Prepared] = {}
-    if state is not None:
-        blobs = load_blobs(state)
-        known = {path: blobs[cid] for path, cid in state.files.items() if cid in blobs}
-    workspace = load_workspace(root, known=known, seen=seen)
-    if state is not None:
-        fresh = {state.files[path]: item for path, item in seen.items() if path in state.files}
-        if any(path not in known for path in seen) or len(fresh) != len(known):
-            store_blobs(state, fresh)
-        del fresh
+    The cyclic garbage collector is paused meanwhile: loading allocates millions of objects
+    and none of them form cycles worth collecting, while each full collection would walk
+    them all again (a third of the CPU time of a national repository's validation)."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate(root, today, use_cache=use_cache)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diagnostic], Summary]:
+    state = tree_state(root, today) if use_cache and enabled_by_env() else None
+    if state is None:
+        return _check(root, today, {}, None)
+    cached = load_result(state)
+    if cached is not None:
+        return cached
+    base, base_size = load_blobs(state)
+    if not base:
+        # A full parse: stream every result into a new base as it is made; no delta applies to it.
+        from sobctl.repo.files import atomic_stream
+
+        files = state.files
+        try:
+            with atomic_stream(state.cache_dir / "blobs") as stream:
+                writer = BlobWriter(stream, state.base)
+
+                def keep(relpath: str, prepared: tuple[Any, ...]) -> None:
+                    content_id = files.get(relpath)
+                    if content_id is not None:
+                        writer.add(content_id, prepared)
+
+                found = _check(root, today, {}, keep, finish=writer.finish)
+        except OSError:
+            found = _check(root, today, {}, None)
+        _drop(state, "blobs-delta")
+    else:
+        delta, _ = load_blobs(state, "blobs-delta")
+        stores = {**base, **delta}
+        known = {path: stores[cid] for path, cid in state.files.items() if cid in stores}
+        fresh: dict[str, tuple[Any, ...]] = {}
+
+        def remember(relpath: str, prepared: tuple[Any, ...]) -> None:
+            content_id = state.files.get(relpath)
+            if content_id is not None and content_id not in stores:
+                fresh[content_id] = prepared
+
+        found = _check(root, today, known, remember)
+        if fresh:
+            referenced = set(state.files.values())
+            kept = {cid: item for cid, item in delta.items() if cid in referenced}
+            size = sum(len(item[1]) for item in (*kept.values(), *fresh.values()) if item[0] == "json")
+            if size > DELTA_SHARE * base_size:
+                _drop(state, "blobs", "blobs-delta")  # the next run parses afresh and writes a new base
+            else:
+                _store(state, "blobs-delta", {**kept, **fresh})
+    store_result(state, *found)
+    return found
+
+
+def _check(
+    root: Path,
+    today: dt.date,
+    known: dict[str, tuple[Any, ...]],
+    keep: Callable[[str, tuple[Any, ...]], None] | None,
+    finish: Callable[[], None] | None = None,
+) -> tuple[list[Diagnostic], Summary]:
+    """Load (with ``known`` parse results), run every rule, locate: ``validate_repository``."""
+    from sobctl.checks import run_checks
+    from sobctl.repo.workspace import load_workspace, resolve_locations
+
+    workspace = load_workspace(root, known=known, keep=keep)
+    if finish is not None:
+        finish()
     known.clear()
-    seen.clear()  # the parse results are kept on disk, not in memory while the rules run
     found = workspace.load_diagnostics + run_checks(workspace, today)
     resolve_locations(root, found)
     found.sort(key=Diagnostic.sort_key)
-    summary = Summary.of(found, workspace.files)
-    if state is not None:
-        store_result(state, found, summary)
-    return found, summary
+    return found, Summary.of(found, workspace.files)

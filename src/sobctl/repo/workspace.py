@@ -11,7 +11,7 @@ import os
 import re
 import stat
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -230,13 +230,14 @@ def load_workspace(
     overlay: Overlay | None = None,
     *,
     known: dict[str, Prepared] | None = None,
-    seen: dict[str, Prepared] | None = None,
+    keep: Callable[[str, Prepared], None] | None = None,
 ) -> Workspace:
     """Read the repository at ``root``; content problems become diagnostics, never exceptions.
 
     ``overlay`` replaces files' bytes (None deletes them): how a change is validated before
     anything is written. ``known`` supplies cached parse results by path (the cache vouches
-    that they belong to the files' current bytes); ``seen`` collects the parse results made.
+    that they belong to the files' current bytes; used entries are removed from it); ``keep``
+    is handed every file's parse result (for the cache to store).
     """
     workspace = Workspace(root=root)
     diagnostics = workspace.load_diagnostics
@@ -266,7 +267,7 @@ def load_workspace(
         files = _with_overlay(files, overlay)
     diagnostics.extend(problems)
     workspace.files += len(files) + len(problems)
-    _load_files(workspace, root, files, overlay, known, seen)
+    _load_files(workspace, root, files, overlay, known, keep)
     return workspace
 
 
@@ -342,8 +343,9 @@ def validate_prepared(
     """The validated model of a prepared file, or its diagnostics (same verdict as ``parse_document``)."""
     kind = prepared[0]
     if kind == "json":
+        payload = prepared[1]
         try:
-            return model.model_validate_json(prepared[1]), []
+            return model.model_validate_json(payload if isinstance(payload, bytes) else bytes(payload)), []
         except ValidationError as exc:
             return None, [_schema_diagnostic(relpath, error) for error in exc.errors(include_url=False)]
     if kind == "fail":
@@ -396,7 +398,7 @@ def prepared_files(
         fresh = _prepare_each(root, todo)
     for relpath in relpaths:
         if known and relpath in known:
-            yield relpath, known[relpath]
+            yield relpath, known.pop(relpath)
         else:
             yield relpath, next(fresh)
 
@@ -423,10 +425,10 @@ def _load_files(
     files: list[tuple[str, Folder]],
     overlay: Overlay | None,
     known: dict[str, Prepared] | None = None,
-    seen: dict[str, Prepared] | None = None,
+    keep: Callable[[str, Prepared], None] | None = None,
 ) -> None:
-    """Validate ``files`` into the workspace. ``known``: cached preparations by path; ``seen``
-    collects every cacheable preparation made (for the cache to keep)."""
+    """Validate ``files`` into the workspace. ``known``: cached preparations by path; ``keep``
+    receives every file's preparation (for the cache)."""
     diagnostics = workspace.load_diagnostics
     targets: dict[str, dict[str, Any]] = {
         "program": workspace.programs,
@@ -446,8 +448,8 @@ def _load_files(
         if isinstance(prepared, Diagnostic):
             diagnostics.append(prepared)
             continue
-        if seen is not None:
-            seen[relpath] = prepared
+        if keep is not None:
+            keep(relpath, prepared)
         document, problems = validate_prepared(relpath, prepared, folder.model)
         diagnostics.extend(problems)
         if document is None:

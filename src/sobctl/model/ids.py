@@ -47,14 +47,17 @@ def parse_orgnr(value: object) -> str:
     return compact
 
 
-_VALID_HSA_IDS: set[str] = set()
-"""HSA-ids already found valid: a national repository repeats a few thousand ids ~500,000 times."""
+_VALID_HSA_IDS: dict[str, str] = {}
+"""HSA-ids already found valid, each kept once: a national repository repeats some 40,000 ids
+~500,000 times, and every model then shares one string per id."""
 
 
 def parse_hsa_id(value: object) -> str:
     """Validate an HSA-id: ``SE`` + [16] + a Luhn-valid organisation number + ``-`` + local part."""
-    if value.__class__ is str and value in _VALID_HSA_IDS:
-        return value
+    if value.__class__ is str:
+        known = _VALID_HSA_IDS.get(value)
+        if known is not None:
+            return known
     if not isinstance(value, str):
         raise ValueError("HSA-id must be a string such as SE2321000016-A2G8")
     if len(value) > HSA_MAX_LENGTH:
@@ -68,24 +71,26 @@ def parse_hsa_id(value: object) -> str:
     if not luhn_ok(match.group(1)):
         raise ValueError(f"HSA-id '{value}': organisation number {match.group(1)} fails the Luhn check")
     if len(_VALID_HSA_IDS) < 1_000_000:
-        _VALID_HSA_IDS.add(value)
+        _VALID_HSA_IDS[value] = value
     return value
 
 
-_VALID_SLUGS: set[str] = set()
+_VALID_SLUGS: dict[str, str] = {}
 
 
 def parse_slug(value: object) -> str:
     """A program id: lower-case letters and digits in words joined by single hyphens."""
-    if value.__class__ is str and value in _VALID_SLUGS:
-        return value
+    if value.__class__ is str:
+        known = _VALID_SLUGS.get(value)
+        if known is not None:
+            return known
     if not isinstance(value, str) or not _SLUG_RE.match(value) or len(value) > 64:
         raise ValueError(
             f"'{value}' is not a program id (lower-case letters, digits and single hyphens, "
             "e.g. kbt-depression)"
         )
     if len(_VALID_SLUGS) < 1_000_000:
-        _VALID_SLUGS.add(value)
+        _VALID_SLUGS[value] = value
     return value
 
 

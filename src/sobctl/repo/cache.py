@@ -237,36 +237,85 @@ _TRAILER = struct.Struct(">QQI")
 DELTA_SHARE = 0.2
 
 
-def load_blobs(state: TreeState, name: str = "blobs") -> tuple[dict[str, tuple[Any, ...]], int]:
-    """Cached parse results by content id (JSON payloads as views into the file's bytes) and
-    the body's size; empty if the file is missing, damaged or foreign."""
+class _Stored:
+    """One JSON document inside an open blobs file, read when validation needs it (so the
+    store is never held in memory whole). ``bytes(stored)`` reads it."""
+
+    __slots__ = ("fd", "length", "offset")
+
+    def __init__(self, fd: int, offset: int, length: int) -> None:
+        self.fd, self.offset, self.length = fd, offset, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __bytes__(self) -> bytes:
+        return os.pread(self.fd, self.length, self.offset)
+
+
+@dataclass
+class BlobStore:
+    """The entries of one blobs file, and the open file they are read from."""
+
+    entries: dict[str, tuple[Any, ...]]
+    size: int = 0
+    fd: int | None = None
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def load_blobs(state: TreeState, name: str = "blobs") -> BlobStore:
+    """Cached parse results by content id; empty if the file is missing, damaged or foreign.
+
+    The whole body is checked against its CRC, read in pieces; the JSON documents are then
+    read one by one as they are used, from the same open file (a new cache written meanwhile
+    replaces the file's name, never these bytes)."""
     import json
 
-    path = state.cache_dir / name
     try:
-        data = path.read_bytes()
+        fd = os.open(state.cache_dir / name, os.O_RDONLY)
     except OSError:
-        return {}, 0
-    prefix = MAGIC + state.base.encode() + b"\n"
-    if not data.startswith(prefix) or len(data) < len(prefix) + _TRAILER.size:
-        return {}, 0
-    index_offset, body_length, crc = _TRAILER.unpack(data[-_TRAILER.size :])
-    body = memoryview(data)[len(prefix) : len(data) - _TRAILER.size]
-    if len(body) != body_length or index_offset > body_length or zlib.crc32(body) != crc:
-        return {}, 0
-    result: dict[str, tuple[Any, ...]] = {}
+        return BlobStore({})
+    store = BlobStore({}, fd=fd)
     try:
-        for item in json.loads(bytes(body[index_offset:])):
+        size = os.fstat(fd).st_size
+        prefix = MAGIC + state.base.encode() + b"\n"
+        if size < len(prefix) + _TRAILER.size or os.pread(fd, len(prefix), 0) != prefix:
+            store.close()
+            return BlobStore({})
+        index_offset, body_length, crc = _TRAILER.unpack(os.pread(fd, _TRAILER.size, size - _TRAILER.size))
+        start = len(prefix)
+        if body_length != size - start - _TRAILER.size or index_offset > body_length:
+            store.close()
+            return BlobStore({})
+        check = 0
+        position = 0
+        while position < body_length:
+            piece = os.pread(fd, min(4 << 20, body_length - position), start + position)
+            if not piece:
+                break
+            check = zlib.crc32(piece, check)
+            position += len(piece)
+        if position != body_length or check != crc:
+            store.close()
+            return BlobStore({})
+        for item in json.loads(os.pread(fd, body_length - index_offset, start + index_offset)):
             if item[1] == "json":
                 offset, length = int(item[2]), int(item[3])
                 if offset < 0 or length < 0 or offset + length > index_offset:
-                    return {}, 0
-                result[str(item[0])] = ("json", body[offset : offset + length])
+                    store.close()
+                    return BlobStore({})
+                store.entries[str(item[0])] = ("json", _Stored(fd, start + offset, length))
             elif item[1] == "fail":
-                result[str(item[0])] = ("fail", str(item[2]), str(item[3]), item[4], item[5])
-    except (ValueError, KeyError, TypeError, IndexError):
-        return {}, 0
-    return result, body_length
+                store.entries[str(item[0])] = ("fail", str(item[2]), str(item[3]), item[4], item[5])
+    except (OSError, ValueError, KeyError, TypeError, IndexError, struct.error):
+        store.close()
+        return BlobStore({})
+    store.size = body_length
+    return store
 
 
 class BlobWriter:
@@ -354,8 +403,8 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
     cached = load_result(state)
     if cached is not None:
         return cached
-    base, base_size = load_blobs(state)
-    if not base:
+    base = load_blobs(state)
+    if not base.entries:
         # A full parse: stream every result into a new base as it is made; no delta applies to it.
         from sobctl.repo.files import atomic_stream
 
@@ -374,25 +423,29 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
             found = _check(root, today, {}, None)
         _drop(state, "blobs-delta")
     else:
-        delta, _ = load_blobs(state, "blobs-delta")
-        stores = {**base, **delta}
-        known = {path: stores[cid] for path, cid in state.files.items() if cid in stores}
-        fresh: dict[str, tuple[Any, ...]] = {}
+        delta = load_blobs(state, "blobs-delta")
+        try:
+            stores = {**base.entries, **delta.entries}
+            known = {path: stores[cid] for path, cid in state.files.items() if cid in stores}
+            fresh: dict[str, tuple[Any, ...]] = {}
 
-        def remember(relpath: str, prepared: tuple[Any, ...]) -> None:
-            content_id = state.files.get(relpath)
-            if content_id is not None and content_id not in stores:
-                fresh[content_id] = prepared
+            def remember(relpath: str, prepared: tuple[Any, ...]) -> None:
+                content_id = state.files.get(relpath)
+                if content_id is not None and content_id not in stores:
+                    fresh[content_id] = prepared
 
-        found = _check(root, today, known, remember)
-        if fresh:
-            referenced = set(state.files.values())
-            kept = {cid: item for cid, item in delta.items() if cid in referenced}
-            size = sum(len(item[1]) for item in (*kept.values(), *fresh.values()) if item[0] == "json")
-            if size > DELTA_SHARE * base_size:
-                _drop(state, "blobs", "blobs-delta")  # the next run parses afresh and writes a new base
-            else:
-                _store(state, "blobs-delta", {**kept, **fresh})
+            found = _check(root, today, known, remember)
+            if fresh:
+                referenced = set(state.files.values())
+                kept = {cid: item for cid, item in delta.entries.items() if cid in referenced}
+                size = sum(len(item[1]) for item in (*kept.values(), *fresh.values()) if item[0] == "json")
+                if size > DELTA_SHARE * base.size:
+                    _drop(state, "blobs", "blobs-delta")  # the next run parses afresh and writes a new base
+                else:
+                    _store(state, "blobs-delta", {**kept, **fresh})
+        finally:
+            base.close()
+            delta.close()
     store_result(state, *found)
     return found
 

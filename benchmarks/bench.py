@@ -56,20 +56,26 @@ def run(args: list[str], cwd: Path, *, env: dict[str, str] | None = None, head: 
     """Run one process; (wall seconds, peak RSS in KB, exit code). ``head``: stop reading after
     that many lines of stdout (the time to a first page), then close the pipe."""
     full_env = {**os.environ, **(env or {})}
-    start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, env=full_env, stdout=subprocess.PIPE if head else subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    if head and process.stdout is not None:
-        for _ in range(head):
-            if not process.stdout.readline():
-                break
-        elapsed = time.perf_counter() - start
-        process.stdout.close()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if not head:
-        elapsed = time.perf_counter() - start
-    return elapsed, int(usage.ru_maxrss), process.returncode
+    # Peak RSS through /usr/bin/time: a child forked straight from this (large) process would
+    # report this process's high-water mark, not its own.
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+        wrapper = ["/usr/bin/time", "-f", "%M", "-o", report.name] if Path("/usr/bin/time").exists() else []
+        start = time.perf_counter()
+        process = subprocess.Popen([*wrapper, *args], cwd=cwd, env=full_env,
+                                   stdout=subprocess.PIPE if head else subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if head and process.stdout is not None:
+            for _ in range(head):
+                if not process.stdout.readline():
+                    break
+            elapsed = time.perf_counter() - start
+            process.stdout.close()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if not head:
+            elapsed = time.perf_counter() - start
+        lines = [line for line in report.read().splitlines() if line.strip().isdigit()]
+        rss = int(lines[-1]) if wrapper and lines else int(usage.ru_maxrss)
+    return elapsed, rss, process.returncode
 
 
 def git(root: Path, *args: str) -> str:

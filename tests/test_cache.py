@@ -271,3 +271,15 @@ def test_json_hand_off_gives_the_python_verdict(text: str) -> None:
         got = validate_prepared("units/x.yaml", prepare(raw), model)
         assert [(d.code, d.message, d.pointer) for d in got[1]] == [(d.code, d.message, d.pointer) for d in expected[1]]
         assert (got[0] is None) == (expected[0] is None)
+
+
+def test_files_behind_a_linked_folder_are_never_served_from_the_cache(repo: Path, tmp_path: Path) -> None:
+    real = tmp_path / "units-elsewhere"
+    shutil.move(repo / "units", real)
+    (repo / "units").symlink_to(real, target_is_directory=True)
+    assert validate(repo) == validate(repo, "--no-cache")
+    target = sorted(real.glob("*-E*.yaml"))[0]
+    target.write_bytes(target.read_bytes() + b"colour: red\n")  # git sees no change behind the link
+    after = validate(repo)
+    assert after == validate(repo, "--no-cache")
+    assert ("SOB011", f"units/{target.name}") in codes(json.loads(after))

@@ -102,13 +102,19 @@ def tree_state(root: Path, today: dt.date, base: str | None = None) -> TreeState
             identity = _worktree_id(root / relpath)
             if identity is not None:
                 files[relpath] = identity
-    for folder in FOLDER_NAMES:  # a content folder that is a file, a link or unreadable
+    for folder in FOLDER_NAMES:
         path = root / folder
-        if path.is_symlink() or (path.exists() and not path.is_dir()):
+        if path.is_symlink():
+            return None  # git cannot vouch for files behind a linked folder: no cache
+        if path.exists() and not path.is_dir():
             files[folder] = _worktree_id(path) or "missing"
     base = base or base_key()
     lines = "".join([f"{relpath}\0{files[relpath]}\n" for relpath in sorted(files)])
-    digest = hashlib.sha256(f"{base}\0{today.isoformat()}\0{lines}".encode("utf-8", "surrogateescape"))
+    # The repository's own place is part of the key: whether a symlink leads outside it depends on it.
+    place = os.fsencode(root.resolve()).decode("utf-8", "surrogateescape")
+    digest = hashlib.sha256(
+        f"{base}\0{today.isoformat()}\0{place}\0{lines}".encode("utf-8", "surrogateescape")
+    )
     return TreeState(listing.git_dir / "sobctl-cache", files, digest.hexdigest(), base)
 
 
@@ -446,6 +452,12 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
         finally:
             base.close()
             delta.close()
+    after = tree_state(root, today, state.base)
+    if after is None or after.key != state.key:
+        # Files changed while they were read: what was stored may not match the ids it is filed
+        # under. Keep nothing from this run.
+        _drop(state, "blobs", "blobs-delta", "result")
+        return found
     store_result(state, *found)
     return found
 

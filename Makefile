@@ -29,3 +29,9 @@ test:
 lint:
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+
+## The national-scale benchmark (minutes and ~400 MB of disk; not part of CI): see benchmarks/RESULTS.md.
+bench:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m benchmarks.bench

@@ -365,7 +365,7 @@ def _store(state: TreeState, name: str, entries: dict[str, tuple[Any, ...]]) -> 
     from sobctl.repo.files import atomic_stream
 
     try:
-        with atomic_stream(state.cache_dir / name) as stream:
+        with atomic_stream(state.cache_dir / name, durable=False) as stream:
             writer = BlobWriter(stream, state.base)
             for content_id, prepared in entries.items():
                 writer.add(content_id, prepared)
@@ -416,7 +416,7 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
 
         files = state.files
         try:
-            with atomic_stream(state.cache_dir / "blobs") as stream:
+            with atomic_stream(state.cache_dir / "blobs", durable=False) as stream:
                 writer = BlobWriter(stream, state.base)
 
                 def keep(relpath: str, prepared: tuple[Any, ...]) -> None:

@@ -32,9 +32,10 @@ def remove(path: Path) -> None:
 
 
 @contextmanager
-def atomic_stream(path: Path) -> Iterator[BinaryIO]:
+def atomic_stream(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
     """Write ``path`` through a stream (for data too large to build in memory first); readers
-    see the old file until the block completes, then the new one; on an error, no trace."""
+    see the old file until the block completes, then the new one; on an error, no trace.
+    ``durable=False`` skips the fsync: for caches, whose readers detect a torn file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -42,7 +43,8 @@ def atomic_stream(path: Path) -> Iterator[BinaryIO]:
         with os.fdopen(handle, "wb") as stream:
             yield stream
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:

@@ -257,6 +257,9 @@ def test_parallel_parsing_gives_the_same_verdict(repo: Path, monkeypatch: pytest
         "text: |\n  date: 2024-01-01\n",
         "valid_to: 2024-01-01T10:00:00\n",
         "major: 99999999999999999999999\n",
+        "open: 1e400\n",
+        "parent: .nan\n",
+        "parent: null\n",
         "open: yes\n",
     ],
 )

@@ -307,8 +307,9 @@ def prepare(raw: bytes) -> Prepared:
 
     The parsed mapping is handed on as JSON (validated by pydantic-core straight from bytes,
     without building Python dicts) only when that cannot change the verdict: every date is a
-    plain value of a date field, and nothing JSON lacks (non-string keys, .inf, huge ints)
-    appears. Anything else is handed on as YAML bytes and validated exactly as before.
+    plain value of a date field, and nothing JSON lacks (non-string keys, infinite floats,
+    huge ints) or writes ambiguously (null) appears. Anything else is handed on as YAML bytes
+    and validated exactly as before.
     """
     try:
         data = load_fast(decode(raw))
@@ -331,9 +332,8 @@ def prepare(raw: bytes) -> Prepared:
         return ("yaml", raw)
     if dates and not dates == len(_DATE_LIKE.findall(raw)) == _dates_in_date_fields(raw):
         return ("yaml", raw)
-    if (b".inf" in raw or b".nan" in raw or b".Inf" in raw or b".NaN" in raw or b".INF" in raw
-            or b".NAN" in raw):
-        return ("yaml", raw)
+    if b"null" in payload:
+        return ("yaml", raw)  # a null, or an infinite or NaN float that JSON can only write as null
     return ("json", payload)
 
 

@@ -437,10 +437,10 @@ def _load_files(
         "agreement": workspace.agreements,
     }
     folders = dict(files)
+    stream: Iterator[tuple[str, Prepared | Diagnostic]]
     if overlay:
-        stream: Iterator[tuple[str, Prepared | Diagnostic]] = (
-            (relpath, _prepare_one(root, relpath, overlay)) for relpath, _ in files
-        )
+        # The pending changes are read as they stand; every other file as usual (in parallel).
+        stream = _with_pending(root, files, overlay, known)
     else:
         stream = prepared_files(root, [relpath for relpath, _ in files], known)
     for relpath, prepared in stream:
@@ -468,6 +468,14 @@ def _load_files(
             )
             continue
         targets[folder.kind][ident] = document
+
+
+def _with_pending(
+    root: Path, files: list[tuple[str, Folder]], overlay: Overlay, known: dict[str, Prepared] | None
+) -> Iterator[tuple[str, Prepared | Diagnostic]]:
+    untouched = prepared_files(root, [relpath for relpath, _ in files if relpath not in overlay], known)
+    for relpath, _ in files:
+        yield (relpath, _prepare_one(root, relpath, overlay)) if relpath in overlay else next(untouched)
 
 
 def _prepare_one(root: Path, relpath: str, overlay: Overlay | None) -> Prepared | Diagnostic:

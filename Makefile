@@ -40,3 +40,9 @@ translations: $(BIN)/sobctl
 		--copyright-holder "Region Exempelland" -o $(LOCALE)/sobctl.pot .
 	$(BIN)/pybabel update -D sobctl -i $(LOCALE)/sobctl.pot -d $(LOCALE) --no-wrap --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -D sobctl -d $(LOCALE) --statistics
+
+## The national-scale benchmark (minutes and ~400 MB of disk; not part of CI): see benchmarks/RESULTS.md.
+bench:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m benchmarks.bench

@@ -37,6 +37,7 @@ def unit_status(ctx: Context) -> Iterator[Diagnostic]:
 @rule
 def activations(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
+    majors: dict[str, int] = {}  # program id → the major units must run (computed once per program)
     for unit_id, unit in ws.units.items():
         path = path_of("unit", unit_id)
         seen: set[str] = set()
@@ -62,11 +63,7 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
                     (*where, "program"),
                     hint=f"sobctl unassign {activation.program} {unit_id}",
                 )
-            if not any(
-                ws.holds(activation.approved_by, role, scope, activation.activated)
-                for role in APPROVER_ROLES
-                for scope in approver_scopes
-            ):
+            if not ws.holds_any(activation.approved_by, APPROVER_ROLES, approver_scopes, activation.activated):
                 yield diagnostic(
                     "SOB303",
                     _(
@@ -87,8 +84,10 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
                     path,
                     (*where, "program"),
                 )
-            published = program.published_entry()
-            current_major = published.version.major if published else program.version.major
+            current_major = majors.get(program.id)
+            if current_major is None:
+                published = program.published_entry()
+                current_major = majors[program.id] = published.version.major if published else program.version.major
             if activation.major < current_major:
                 yield diagnostic(
                     "SOB304",

@@ -60,23 +60,29 @@ def validate(
     output_format: Annotated[str, typer.Option("--format", "-f", help="text | json | github | sarif | junit")] = "text",
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
     as_of: AsOfOption = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Read and check everything afresh; neither use nor update the cache "
+                     "(also: SOBCTL_NO_CACHE=1)."),
+    ] = False,
 ) -> None:
     """Read every file of the repository and report every problem, each at its file, line and column.
 
     Exit 0 when there are no errors (warnings allowed unless --strict), 1 when there are.
+    Results are cached under .git/sobctl-cache/ by git blob id; an unchanged tree is answered at once.
 
     Examples: sobctl validate · sobctl validate --format sarif > sobctl.sarif ·
     sobctl validate --as-of 2026-01-01 --strict
     """
-    from sobctl.checks import validate_repository
     from sobctl.errors import UsageError
     from sobctl.render.diagnostics import RENDERERS
+    from sobctl.repo.cache import validate as validate_cached
 
     if output_format not in RENDERERS:
         raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
             option="--format", value=output_format, choices=", ".join(RENDERERS)))
     root_dir = find_repo(repo)
-    diagnostics, summary = validate_repository(root_dir, parse_date(as_of))
+    diagnostics, summary = validate_cached(root_dir, parse_date(as_of), use_cache=not no_cache)
     out(RENDERERS[output_format](diagnostics, summary))
     failed = summary.errors > 0 or (strict and summary.warnings > 0)
     raise typer.Exit(ExitCode.FINDINGS if failed else ExitCode.OK)

@@ -7,7 +7,7 @@ Each parser raises ``ValueError`` with a message fit for a diagnostic; the pydan
 from __future__ import annotations
 
 import re
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, WithJsonSchema
@@ -22,6 +22,7 @@ _VERSION_RE = re.compile(r"^(0|[1-9][0-9]{0,3})\.(0|[1-9][0-9]{0,3})$")
 HSA_MAX_LENGTH = 31
 
 
+@lru_cache(maxsize=4096)
 def luhn_ok(digits: str) -> bool:
     """The Luhn (mod 10) check used by Swedish organisation and personal numbers."""
     total = 0
@@ -49,8 +50,17 @@ def parse_orgnr(value: object) -> str:
     return compact
 
 
+_VALID_HSA_IDS: dict[str, str] = {}
+"""HSA-ids already found valid, each kept once: a national repository repeats some 40,000 ids
+~500,000 times, and every model then shares one string per id."""
+
+
 def parse_hsa_id(value: object) -> str:
     """Validate an HSA-id: ``SE`` + [16] + a Luhn-valid organisation number + ``-`` + local part."""
+    if value.__class__ is str:
+        known = _VALID_HSA_IDS.get(value)
+        if known is not None:
+            return known
     if not isinstance(value, str):
         raise ValueError(_("HSA-id must be a string such as SE2321000016-A2G8"))
     if len(value) > HSA_MAX_LENGTH:
@@ -70,17 +80,28 @@ def parse_hsa_id(value: object) -> str:
                 value=value, number=match.group(1)
             )
         )
+    if len(_VALID_HSA_IDS) < 1_000_000:
+        _VALID_HSA_IDS[value] = value
     return value
+
+
+_VALID_SLUGS: dict[str, str] = {}
 
 
 def parse_slug(value: object) -> str:
     """A program id: lower-case letters and digits in words joined by single hyphens."""
+    if value.__class__ is str:
+        known = _VALID_SLUGS.get(value)
+        if known is not None:
+            return known
     if not isinstance(value, str) or not _SLUG_RE.fullmatch(value) or len(value) > 64:
         raise ValueError(
             _(
                 "'{value}' is not a program id (lower-case letters, digits and single hyphens, e.g. kbt-depression)"
             ).format(value=value)
         )
+    if len(_VALID_SLUGS) < 1_000_000:
+        _VALID_SLUGS[value] = value
     return value
 
 

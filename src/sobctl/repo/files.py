@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -26,3 +29,24 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def remove(path: Path) -> None:
     path.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_stream(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
+    """Write ``path`` through a stream (for data too large to build in memory first); readers
+    see the old file until the block completes, then the new one; on an error, no trace.
+    ``durable=False`` skips the fsync: for caches, whose readers detect a torn file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
+            stream.flush()
+            if durable:
+                os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -528,3 +528,57 @@ def head_of_work_tree(root: Path) -> str | None:
         raise Refused(f"{root} is not inside a git repository", rule="repository",
                       hint="run 'git init' there, or create a region with sobctl init")
     return lines[1] if process.returncode == 0 and len(lines) > 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class TreeListing:
+    """What git knows about some paths of the work tree, from one round of concurrent calls."""
+
+    git_dir: Path
+    index: dict[str, tuple[str, str, str]]
+    """``path → (tag, mode, blob id)``; ``tag`` is ``git ls-files -v``'s letter (``H`` for an ordinary
+    entry; others mark assume-unchanged or skip-worktree entries), ``U`` for a merge conflict."""
+    changed: set[str]
+    """Index entries whose work-tree file differs from the index (``git diff-files``)."""
+    untracked: list[str]
+    """Paths git does not track (ignored ones included; a folder ends in ``/``)."""
+
+
+def tree_listing(root: Path, paths: Sequence[str]) -> TreeListing | None:
+    """Index entries, work-tree changes and untracked files under ``paths`` (relative to ``root``),
+    or None when ``root`` is not in a git work tree. The four git calls run concurrently."""
+    commands = (
+        ("rev-parse", "--absolute-git-dir"),
+        ("ls-files", "-s", "-v", "-z", "--", *paths),
+        ("diff-files", "--name-only", "--relative", "-z", "--", *paths),
+        ("ls-files", "-o", "--directory", "-z", "--", *paths),
+    )
+    env = {**os.environ, **_BASE_ENV}
+    try:
+        processes = [
+            subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             env=env)
+            for args in commands
+        ]
+    except OSError:
+        return None
+    outputs = []
+    failed = False
+    for process in processes:
+        out, _ = process.communicate()
+        failed = failed or process.returncode != 0
+        outputs.append(out.decode("utf-8", "surrogateescape"))
+    if failed:
+        return None
+    index: dict[str, tuple[str, str, str]] = {}
+    for record in outputs[1].split("\0"):
+        if record:
+            meta, _, path = record.partition("\t")
+            tag, mode, blob, stage = meta.split(" ")
+            index[path] = (tag if stage == "0" else "U", mode, blob)
+    return TreeListing(
+        git_dir=Path(outputs[0].strip()),
+        index=index,
+        changed={path for path in outputs[2].split("\0") if path},
+        untracked=[path for path in outputs[3].split("\0") if path],
+    )

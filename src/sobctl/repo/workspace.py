@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import stat
 from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -93,9 +96,29 @@ class Workspace:
                 seen.setdefault(person.hsa_id, person)
         return list(seen.values())
 
+    @cached_property
+    def grants_by_person_role(self) -> dict[tuple[str, str], list[Grant]]:
+        """Every grant by (person, role value): role checks without scanning a person's grants.
+
+        Keyed by the role's plain string value: hashing the enum member runs Python code."""
+        index: dict[tuple[str, str], list[Grant]] = defaultdict(list)
+        for person_id, person in self.people.items():
+            for grant in person.grants:
+                index[(person_id, grant.role._value_)].append(grant)
+        return index
+
+    def holds_any(self, person_id: str, roles: Iterable[Role], scopes: Collection[str], on: dt.date) -> bool:
+        """``holds`` for any of ``roles`` on any of ``scopes`` (one index lookup per role)."""
+        index = self.grants_by_person_role
+        for role in roles:
+            for grant in index.get((person_id, role._value_), ()):
+                if grant.scope in scopes and grant.in_force(on):
+                    return True
+        return False
+
     def holds(self, person_id: str, role: Role, scope: str, on: dt.date) -> bool:
-        person = self.people.get(person_id)
-        return person is not None and any(g.role is role and g.scope == scope and g.in_force(on) for g in person.grants)
+        grants = self.grants_by_person_role.get((person_id, role._value_), ())
+        return any(g.scope == scope and g.in_force(on) for g in grants)
 
     def ancestors(self, unit_id: str) -> list[str]:
         """The unit itself and its parents up to the root (stops at unknown ids or a cycle)."""
@@ -160,26 +183,33 @@ def _read_file(root: Path, relpath: str, overlay: Overlay | None = None) -> tupl
     """Read one file, refusing symlinks that leave the repository and non-regular files."""
     if overlay is not None and relpath in overlay:
         return overlay[relpath], None
-    path = root / relpath
+    full = os.path.join(root, relpath)
     try:
-        if path.is_symlink():
-            target = path.resolve()
+        info = os.lstat(full)
+        if stat.S_ISLNK(info.st_mode):
+            target = Path(full).resolve()
             if not target.is_relative_to(root.resolve()):
                 return None, diagnostic(
                     "SOB007",
-                    _("symlink points outside the repository ({target})").format(target=os.readlink(path)),
+                    _("symlink points outside the repository ({target})").format(target=os.readlink(full)),
                     relpath,
                 )
-        if not path.is_file():
+            try:
+                info = os.stat(full)
+            except OSError:
+                return None, diagnostic("SOB007", _("not a regular file"), relpath)
+        if not stat.S_ISREG(info.st_mode):
             return None, diagnostic("SOB007", _("not a regular file"), relpath)
-        size = path.stat().st_size
-        if size > 1024 * 1024:
+        if info.st_size > 1024 * 1024:
             return None, diagnostic(
-                "SOB005", _("file is {size} bytes; sobctl reads at most {limit}").format(
-                    size=f"{size:,}", limit="1,048,576"
-                ), relpath
+                "SOB005",
+                _("file is {size} bytes; sobctl reads at most {limit}").format(
+                    size=f"{info.st_size:,}", limit="1,048,576"
+                ),
+                relpath,
             )
-        return path.read_bytes(), None
+        with open(full, "rb") as handle:
+            return handle.read(), None
     except OSError as exc:
         return None, diagnostic("SOB007", _("cannot read the file: {reason}").format(reason=exc.strerror), relpath)
 
@@ -223,12 +253,40 @@ def discover(root: Path) -> tuple[list[tuple[str, Folder]], list[Diagnostic]]:
     return found, problems
 
 
-def load_workspace(root: Path, overlay: Overlay | None = None) -> Workspace:
+def load_workspace(
+    root: Path,
+    overlay: Overlay | None = None,
+    *,
+    known: dict[str, Prepared] | None = None,
+    keep: Callable[[str, Prepared], None] | None = None,
+) -> Workspace:
     """Read the repository at ``root``; content problems become diagnostics, never exceptions.
 
     ``overlay`` replaces files' bytes (None deletes them): how a change is validated before
-    anything is written.
+    anything is written. ``known`` supplies cached parse results by path (the cache vouches
+    that they belong to the files' current bytes; used entries are removed from it); ``keep``
+    is handed every file's parse result (for the cache to store).
+
+    The cyclic garbage collector is paused while loading: the models form no cycles, and
+    each full collection would walk the millions of objects loaded so far once more.
     """
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_workspace(root, overlay, known, keep)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load_workspace(
+    root: Path,
+    overlay: Overlay | None,
+    known: dict[str, Prepared] | None,
+    keep: Callable[[str, Prepared], None] | None,
+) -> Workspace:
     workspace = Workspace(root=root)
     diagnostics = workspace.load_diagnostics
     config_exists = (
@@ -257,18 +315,190 @@ def load_workspace(root: Path, overlay: Overlay | None = None) -> Workspace:
         files = _with_overlay(files, overlay)
     diagnostics.extend(problems)
     workspace.files += len(files) + len(problems)
+    _load_files(workspace, root, files, overlay, known, keep)
+    return workspace
+
+
+# --- the loading loop: serial for small repositories, over every core for large ones -----------
+
+#: Below this many files a worker pool costs more than it saves.
+PARALLEL_MIN_FILES = 3000
+_DATE_KEYS = (
+    b"date|at|granted_at|valid_from|valid_to|revoked_at|ended|last_review|published|activated|expires|hsa_valid_to"
+)
+_DATE_KEY_SET = frozenset(_DATE_KEYS.split(b"|"))
+#: A date as a plain mapping value at the end of its line, and any date-like text at all.
+_DATE_VALUE = re.compile(rb"(?m): [0-9]{4}-[0-9]{2}-[0-9]{2}[ \t]*\r?$")
+_DATE_LIKE = re.compile(rb"-[0-9]{1,2}-[0-9]")
+
+
+def _dates_in_date_fields(raw: bytes) -> int | None:
+    """How many ``key: YYYY-MM-DD`` lines there are, or None if one of them is not a date field."""
+    count = 0
+    for match in _DATE_VALUE.finditer(raw):
+        end = match.start()
+        key = raw[raw.rfind(b"\n", 0, end) + 1 : end].lstrip(b" \t").removeprefix(b"- ").lstrip(b" ")
+        if key not in _DATE_KEY_SET:
+            return None
+        count += 1
+    return count
+
+Prepared = tuple[Any, ...]
+"""One file made ready for validation, picklable and cacheable:
+``("json", bytes)`` the parsed document as JSON (only when JSON says exactly what YAML said),
+``("yaml", bytes)`` the raw bytes, to be parsed and validated in Python mode, or
+``("fail", code, message, line, column)`` the file could not be parsed."""
+
+
+def prepare(raw: bytes) -> Prepared:
+    """Parse one file's bytes for validation. Pure; the work a pool worker does.
+
+    The parsed mapping is handed on as JSON (validated by pydantic-core straight from bytes,
+    without building Python dicts) only when that cannot change the verdict: every date is a
+    plain value of a date field, and nothing JSON lacks (non-string keys, infinite floats,
+    huge ints) or writes ambiguously (null) appears. Anything else is handed on as YAML bytes
+    and validated exactly as before.
+    """
+    try:
+        data = load_fast(decode(raw))
+    except ParseFailure as failure:
+        return ("fail", failure.code, failure.message, failure.line, failure.column)
+    import orjson
+
+    dates = 0
+
+    def count_date(value: Any) -> str:
+        nonlocal dates
+        if value.__class__ is dt.date:
+            dates += 1
+            return str(value.isoformat())
+        raise TypeError(type(value).__name__)
+
+    try:
+        payload = orjson.dumps(data, default=count_date, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except (TypeError, orjson.JSONEncodeError):
+        return ("yaml", raw)
+    if dates and not dates == len(_DATE_LIKE.findall(raw)) == _dates_in_date_fields(raw):
+        return ("yaml", raw)
+    if b"null" in payload:
+        return ("yaml", raw)  # a null, or an infinite or NaN float that JSON can only write as null
+    return ("json", payload)
+
+
+def validate_prepared(
+    relpath: str, prepared: Prepared, model: type[BaseModel]
+) -> tuple[BaseModel | None, list[Diagnostic]]:
+    """The validated model of a prepared file, or its diagnostics (same verdict as ``parse_document``)."""
+    kind = prepared[0]
+    if kind == "json":
+        payload = prepared[1]
+        try:
+            return model.model_validate_json(payload if isinstance(payload, bytes) else bytes(payload)), []
+        except ValidationError as exc:
+            return None, [_schema_diagnostic(relpath, error) for error in exc.errors(include_url=False)]
+    if kind == "fail":
+        _, code, message, line, column = prepared
+        return None, [diagnostic(code, message, relpath, line=line, column=column)]
+    return parse_document(relpath, prepared[1], model)
+
+
+def _prepare_each(root: Path, relpaths: list[str]) -> Iterator[Prepared | Diagnostic]:
+    """Read and parse files one by one (a read problem comes back as its diagnostic)."""
+    for relpath in relpaths:
+        raw, problem = _read_file(root, relpath)
+        if problem is not None or raw is None:
+            yield problem or diagnostic("SOB007", "unreadable", relpath)
+        else:
+            yield prepare(raw)
+
+
+def _prepare_chunk(job: tuple[str, list[str]]) -> list[Prepared | Diagnostic]:
+    """Pool worker: ``_prepare_each`` over one chunk."""
+    root, relpaths = job
+    return list(_prepare_each(Path(root), relpaths))
+
+
+def jobs() -> int:
+    """Worker processes for parsing: $SOBCTL_JOBS, else the cores this process may use."""
+    wanted = os.environ.get("SOBCTL_JOBS", "")
+    if wanted.isdigit():
+        return max(1, int(wanted))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def prepared_files(
+    root: Path, relpaths: list[str], known: dict[str, Prepared] | None = None
+) -> Iterator[tuple[str, Prepared | Diagnostic]]:
+    """Each file ready for validation, in order; ``known`` (from a cache) is used where given.
+
+    Large sets are read and parsed by a pool of forked workers, streamed in chunks so the
+    caller validates one chunk while the workers parse the next.
+    """
+    todo = [relpath for relpath in relpaths if not known or relpath not in known]
+    workers = jobs()
+    fresh: Iterator[Prepared | Diagnostic]
+    if len(todo) >= PARALLEL_MIN_FILES and workers > 1 and "fork" in _start_methods():
+        fresh = _parallel(root, todo, workers)
+    else:
+        fresh = _prepare_each(root, todo)
+    for relpath in relpaths:
+        if known and relpath in known:
+            yield relpath, known.pop(relpath)
+        else:
+            yield relpath, next(fresh)
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def _parallel(root: Path, relpaths: list[str], workers: int) -> Iterator[Prepared | Diagnostic]:
+    import multiprocessing
+
+    size = max(64, min(1024, len(relpaths) // (workers * 8) or 1))
+    chunks = [(str(root), relpaths[i : i + size]) for i in range(0, len(relpaths), size)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for results in pool.imap(_prepare_chunk, chunks):
+            yield from results
+
+
+def _load_files(
+    workspace: Workspace,
+    root: Path,
+    files: list[tuple[str, Folder]],
+    overlay: Overlay | None,
+    known: dict[str, Prepared] | None = None,
+    keep: Callable[[str, Prepared], None] | None = None,
+) -> None:
+    """Validate ``files`` into the workspace. ``known``: cached preparations by path; ``keep``
+    receives every file's preparation (for the cache)."""
+    diagnostics = workspace.load_diagnostics
     targets: dict[str, dict[str, Any]] = {
         "program": workspace.programs,
         "unit": workspace.units,
         "person": workspace.people,
         "agreement": workspace.agreements,
     }
-    for relpath, folder in files:
-        raw, problem = _read_file(root, relpath, overlay)
-        if problem is not None or raw is None:
-            diagnostics.append(problem or diagnostic("SOB007", _("unreadable"), relpath))
+    folders = dict(files)
+    stream: Iterator[tuple[str, Prepared | Diagnostic]]
+    if overlay:
+        # The pending changes are read as they stand; every other file as usual (in parallel).
+        stream = _with_pending(root, files, overlay, known)
+    else:
+        stream = prepared_files(root, [relpath for relpath, _ in files], known)
+    for relpath, prepared in stream:
+        folder = folders[relpath]
+        if isinstance(prepared, Diagnostic):
+            diagnostics.append(prepared)
             continue
-        document, problems = parse_document(relpath, raw, folder.model)
+        if keep is not None:
+            keep(relpath, prepared)
+        document, problems = validate_prepared(relpath, prepared, folder.model)
         diagnostics.extend(problems)
         if document is None:
             continue
@@ -288,7 +518,21 @@ def load_workspace(root: Path, overlay: Overlay | None = None) -> Workspace:
             )
             continue
         targets[folder.kind][ident] = document
-    return workspace
+
+
+def _with_pending(
+    root: Path, files: list[tuple[str, Folder]], overlay: Overlay, known: dict[str, Prepared] | None
+) -> Iterator[tuple[str, Prepared | Diagnostic]]:
+    untouched = prepared_files(root, [relpath for relpath, _folder in files if relpath not in overlay], known)
+    for relpath, _folder in files:
+        yield (relpath, _prepare_one(root, relpath, overlay)) if relpath in overlay else next(untouched)
+
+
+def _prepare_one(root: Path, relpath: str, overlay: Overlay | None) -> Prepared | Diagnostic:
+    raw, problem = _read_file(root, relpath, overlay)
+    if problem is not None or raw is None:
+        return problem or diagnostic("SOB007", _("unreadable"), relpath)
+    return ("yaml", raw)
 
 
 def _with_overlay(files: list[tuple[str, Folder]], overlay: Overlay) -> list[tuple[str, Folder]]:

@@ -1,0 +1,483 @@
+"""The validation cache under ``.git/sobctl-cache/``, keyed by git blob ids.
+
+Two files, each written atomically and checked on reading (magic line, key, length and a
+CRC of the payload) so that a truncated, garbled or foreign file is ignored, never trusted:
+
+- ``result``: the complete diagnostics of the last run, for one *tree state*. A repeated
+  run on an unchanged tree returns them without importing pydantic or reading a document.
+- ``blobs``: each file's parse result by content id (its git blob id), so a run after a few
+  changes parses only the changed files.
+
+Every key starts with the *base key*: sobctl's version, a hash of the source of the code
+that decides a verdict (models, rules, loader, YAML reader: a changed schema or rule is a
+changed key) and the cache format. The tree state adds the ``--as-of`` day and, for every
+entry of the content folders and sobctl.yaml, its path and content id: the index's blob id
+where ``git diff-files`` says the work-tree file is unchanged, else a hash of the bytes on
+disk (so a modified, untracked or symlinked file is always judged by its current bytes).
+A folder that is not a git work tree is validated without the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import stat
+import struct
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sobctl.model.diagnostic import Diagnostic, Severity, Summary
+
+FORMAT = 1
+MAGIC = b"SOBCTL-CACHE\n"
+CONTENT = ("sobctl.yaml", "catalogue", "units", "roles", "agreements")
+FOLDER_NAMES = CONTENT[1:]
+#: The code whose change changes verdicts: its source is part of the cache key.
+_VERDICT_SOURCES = ("model", "checks", "repo/workspace.py", "repo/yamlio.py", "repo/cache.py")
+DISABLE_ENV = "SOBCTL_NO_CACHE"
+
+
+def enabled_by_env() -> bool:
+    return os.environ.get(DISABLE_ENV, "") in ("", "0")
+
+
+def base_key() -> str:
+    """sobctl's version, the verdict code's source and the cache format."""
+    import sobctl
+
+    digest = hashlib.sha256(f"{sobctl.__version__}\0{FORMAT}\0".encode())
+    package = Path(sobctl.__file__).parent
+    for part in _VERDICT_SOURCES:
+        path = package / part
+        sources = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for source in sources:
+            digest.update(str(source.relative_to(package)).encode() + b"\0")
+            try:
+                digest.update(source.read_bytes())
+            except OSError:
+                digest.update(b"?")
+    return digest.hexdigest()
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob with these bytes."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class TreeState:
+    """The content files as the cache sees them: path → content id, plus where the cache lives."""
+
+    cache_dir: Path
+    files: dict[str, str]
+    key: str
+    base: str
+
+
+def tree_state(root: Path, today: dt.date, base: str | None = None) -> TreeState | None:
+    """The current tree state of the repository at ``root``, or None without a git work tree."""
+    from sobctl.repo import git
+
+    listing = git.tree_listing(root, CONTENT)
+    if listing is None:
+        return None
+    changed = listing.changed
+    files: dict[str, str] = {}
+    for relpath, (tag, mode, blob) in listing.index.items():
+        if tag == "H" and (mode == "100644" or mode == "100755") and relpath not in changed:
+            files[relpath] = blob
+        elif relpath not in files:
+            identity = _worktree_id(root / relpath)
+            if identity is not None:
+                files[relpath] = identity
+    for relpath in listing.untracked:
+        if relpath.endswith("/"):
+            files[relpath] = "folder"
+        else:
+            identity = _worktree_id(root / relpath)
+            if identity is not None:
+                files[relpath] = identity
+    for folder in FOLDER_NAMES:
+        path = root / folder
+        if path.is_symlink():
+            return None  # git cannot vouch for files behind a linked folder: no cache
+        if path.exists() and not path.is_dir():
+            files[folder] = _worktree_id(path) or "missing"
+    base = base or base_key()
+    lines = "".join([f"{relpath}\0{files[relpath]}\n" for relpath in sorted(files)])
+    # The repository's own place is part of the key: whether a symlink leads outside it depends on it.
+    place = os.fsencode(root.resolve()).decode("utf-8", "surrogateescape")
+    digest = hashlib.sha256(
+        f"{base}\0{today.isoformat()}\0{place}\0{lines}".encode("utf-8", "surrogateescape")
+    )
+    return TreeState(listing.git_dir / "sobctl-cache", files, digest.hexdigest(), base)
+
+
+def _worktree_id(path: Path) -> str | None:
+    """A content id for a file git cannot vouch for (modified, untracked, a symlink, not a file)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"error:{exc.errno}"
+    if stat.S_ISREG(info.st_mode):
+        try:
+            return blob_id(path.read_bytes())
+        except OSError as exc:
+            return f"error:{exc.errno}"
+    if stat.S_ISLNK(info.st_mode):
+        digest = hashlib.sha256(os.readlink(path).encode(errors="surrogateescape") + b"\0")
+        try:
+            digest.update(b"dir" if path.is_dir() else path.read_bytes())
+        except OSError as exc:
+            digest.update(f"error:{exc.errno}".encode())
+        return "link:" + digest.hexdigest()
+    return f"mode:{stat.S_IFMT(info.st_mode)}"
+
+
+# --- framed, checked cache files ------------------------------------------------------------------
+
+
+def _write(path: Path, key: str, *parts: bytes) -> None:
+    from sobctl.repo.files import atomic_write
+
+    crc = 0
+    length = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+        length += len(part)
+    header = MAGIC + key.encode() + b"\n" + struct.pack(">QI", length, crc)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, b"".join((header, *parts)))
+    except OSError:
+        pass  # a cache that cannot be written is no cache, not a failure
+
+
+def _read(path: Path, key: str) -> bytes | None:
+    """The payload of a cache file written for ``key``, or None if absent, foreign or damaged."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    prefix = MAGIC + key.encode() + b"\n"
+    if not data.startswith(prefix) or len(data) < len(prefix) + 12:
+        return None
+    length, crc = struct.unpack(">QI", data[len(prefix) : len(prefix) + 12])
+    payload = data[len(prefix) + 12 :]
+    if len(payload) != length or zlib.crc32(payload) != crc:
+        return None
+    return payload
+
+
+# --- the complete result of one tree state ---------------------------------------------------------
+
+
+def load_result(state: TreeState) -> tuple[list[Diagnostic], Summary] | None:
+    import json
+
+    payload = _read(state.cache_dir / "result", state.key)
+    if payload is None:
+        return None
+    try:
+        document = json.loads(payload)
+        diagnostics = [
+            Diagnostic(
+                code=str(item["code"]),
+                severity=Severity(item["severity"]),
+                message=str(item["message"]),
+                path=str(item["path"]),
+                pointer=tuple(item["pointer"]),
+                line=item["line"],
+                column=item["column"],
+                hint=item["hint"],
+                extra=dict(item["extra"]),
+            )
+            for item in document["diagnostics"]
+        ]
+        summary = Summary(**document["summary"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return diagnostics, summary
+
+
+def store_result(state: TreeState, diagnostics: list[Diagnostic], summary: Summary) -> None:
+    """Keep the complete result of this tree state (the only one kept)."""
+    import json
+
+    document = {
+        "diagnostics": [
+            {
+                "code": d.code,
+                "severity": str(d.severity),
+                "message": d.message,
+                "path": d.path,
+                "pointer": list(d.pointer),
+                "line": d.line,
+                "column": d.column,
+                "hint": d.hint,
+                "extra": d.extra,
+            }
+            for d in diagnostics
+        ],
+        "summary": {"errors": summary.errors, "warnings": summary.warnings, "files": summary.files},
+    }
+    _write(state.cache_dir / "result", state.key, json.dumps(document, ensure_ascii=False).encode())
+
+
+# --- parse results by content id ------------------------------------------------------------------
+#
+# ``blobs`` holds every file's parse result as written by the last full parse; ``blobs-delta``
+# the results made since (rewritten whole each time, it stays small). A file is MAGIC, the key,
+# the body (JSON documents back to back, then a JSON index of [content id, kind, …]) and a
+# trailer (index offset, body length, CRC of the body).
+
+_TRAILER = struct.Struct(">QQI")
+#: When the delta outgrows this share of the base, both are dropped and the next run starts over.
+DELTA_SHARE = 0.2
+
+
+class _Stored:
+    """One JSON document inside an open blobs file, read when validation needs it (so the
+    store is never held in memory whole). ``bytes(stored)`` reads it."""
+
+    __slots__ = ("fd", "length", "offset")
+
+    def __init__(self, fd: int, offset: int, length: int) -> None:
+        self.fd, self.offset, self.length = fd, offset, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __bytes__(self) -> bytes:
+        return os.pread(self.fd, self.length, self.offset)
+
+
+@dataclass
+class BlobStore:
+    """The entries of one blobs file, and the open file they are read from."""
+
+    entries: dict[str, tuple[Any, ...]]
+    size: int = 0
+    fd: int | None = None
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def load_blobs(state: TreeState, name: str = "blobs") -> BlobStore:
+    """Cached parse results by content id; empty if the file is missing, damaged or foreign.
+
+    The whole body is checked against its CRC, read in pieces; the JSON documents are then
+    read one by one as they are used, from the same open file (a new cache written meanwhile
+    replaces the file's name, never these bytes)."""
+    import json
+
+    try:
+        fd = os.open(state.cache_dir / name, os.O_RDONLY)
+    except OSError:
+        return BlobStore({})
+    store = BlobStore({}, fd=fd)
+    try:
+        size = os.fstat(fd).st_size
+        prefix = MAGIC + state.base.encode() + b"\n"
+        if size < len(prefix) + _TRAILER.size or os.pread(fd, len(prefix), 0) != prefix:
+            store.close()
+            return BlobStore({})
+        index_offset, body_length, crc = _TRAILER.unpack(os.pread(fd, _TRAILER.size, size - _TRAILER.size))
+        start = len(prefix)
+        if body_length != size - start - _TRAILER.size or index_offset > body_length:
+            store.close()
+            return BlobStore({})
+        check = 0
+        position = 0
+        while position < body_length:
+            piece = os.pread(fd, min(4 << 20, body_length - position), start + position)
+            if not piece:
+                break
+            check = zlib.crc32(piece, check)
+            position += len(piece)
+        if position != body_length or check != crc:
+            store.close()
+            return BlobStore({})
+        for item in json.loads(os.pread(fd, body_length - index_offset, start + index_offset)):
+            if item[1] == "json":
+                offset, length = int(item[2]), int(item[3])
+                if offset < 0 or length < 0 or offset + length > index_offset:
+                    store.close()
+                    return BlobStore({})
+                store.entries[str(item[0])] = ("json", _Stored(fd, start + offset, length))
+            elif item[1] == "fail":
+                store.entries[str(item[0])] = ("fail", str(item[2]), str(item[3]), item[4], item[5])
+    except (OSError, ValueError, KeyError, TypeError, IndexError, struct.error):
+        store.close()
+        return BlobStore({})
+    store.size = body_length
+    return store
+
+
+class BlobWriter:
+    """Streams parse results into a blobs file as they are made."""
+
+    def __init__(self, stream: BinaryIO, key: str) -> None:
+        self.stream = stream
+        self.offset = 0
+        self.crc = 0
+        self.index: list[list[Any]] = []
+        self.ids: set[str] = set()
+        stream.write(MAGIC + key.encode() + b"\n")
+
+    def _write(self, data: bytes) -> None:
+        self.stream.write(data)
+        self.crc = zlib.crc32(data, self.crc)
+        self.offset += len(data)
+
+    def add(self, content_id: str, prepared: tuple[Any, ...]) -> None:
+        if content_id in self.ids:
+            return
+        if prepared[0] == "json":
+            payload = prepared[1] if isinstance(prepared[1], bytes) else bytes(prepared[1])
+            self.index.append([content_id, "json", self.offset, len(payload)])
+            self._write(payload)
+        elif prepared[0] == "fail":
+            self.index.append([content_id, *prepared])
+        else:
+            return
+        self.ids.add(content_id)
+
+    def finish(self) -> None:
+        import json
+
+        index_offset = self.offset
+        self._write(json.dumps(self.index).encode())
+        self.stream.write(_TRAILER.pack(index_offset, self.offset, self.crc))
+
+
+def _store(state: TreeState, name: str, entries: dict[str, tuple[Any, ...]]) -> None:
+    from sobctl.repo.files import atomic_stream
+
+    try:
+        with atomic_stream(state.cache_dir / name, durable=False) as stream:
+            writer = BlobWriter(stream, state.base)
+            for content_id, prepared in entries.items():
+                writer.add(content_id, prepared)
+            writer.finish()
+    except OSError:
+        pass
+
+
+def _drop(state: TreeState, *names: str) -> None:
+    from sobctl.repo.files import remove
+
+    for name in names:
+        with contextlib.suppress(OSError):
+            remove(state.cache_dir / name)
+
+
+# --- validation through the cache -----------------------------------------------------------------
+
+
+def validate(root: Path, today: dt.date, *, use_cache: bool = True) -> tuple[list[Diagnostic], Summary]:
+    """``checks.validate_repository`` with the cache: identical results, less work.
+
+    The cyclic garbage collector is paused meanwhile: loading allocates millions of objects
+    and none of them form cycles worth collecting, while each full collection would walk
+    them all again (a third of the CPU time of a national repository's validation)."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate(root, today, use_cache=use_cache)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diagnostic], Summary]:
+    state = tree_state(root, today) if use_cache and enabled_by_env() else None
+    if state is None:
+        return _check(root, today, {}, None)
+    cached = load_result(state)
+    if cached is not None:
+        return cached
+    base = load_blobs(state)
+    if not base.entries:
+        # A full parse: stream every result into a new base as it is made; no delta applies to it.
+        from sobctl.repo.files import atomic_stream
+
+        files = state.files
+        try:
+            with atomic_stream(state.cache_dir / "blobs", durable=False) as stream:
+                writer = BlobWriter(stream, state.base)
+
+                def keep(relpath: str, prepared: tuple[Any, ...]) -> None:
+                    content_id = files.get(relpath)
+                    if content_id is not None:
+                        writer.add(content_id, prepared)
+
+                found = _check(root, today, {}, keep, finish=writer.finish)
+        except OSError:
+            found = _check(root, today, {}, None)
+        _drop(state, "blobs-delta")
+    else:
+        delta = load_blobs(state, "blobs-delta")
+        try:
+            stores = {**base.entries, **delta.entries}
+            known = {path: stores[cid] for path, cid in state.files.items() if cid in stores}
+            fresh: dict[str, tuple[Any, ...]] = {}
+
+            def remember(relpath: str, prepared: tuple[Any, ...]) -> None:
+                content_id = state.files.get(relpath)
+                if content_id is not None and content_id not in stores:
+                    fresh[content_id] = prepared
+
+            found = _check(root, today, known, remember)
+            if fresh:
+                referenced = set(state.files.values())
+                kept = {cid: item for cid, item in delta.entries.items() if cid in referenced}
+                size = sum(len(item[1]) for item in (*kept.values(), *fresh.values()) if item[0] == "json")
+                if size > DELTA_SHARE * base.size:
+                    _drop(state, "blobs", "blobs-delta")  # the next run parses afresh and writes a new base
+                else:
+                    _store(state, "blobs-delta", {**kept, **fresh})
+        finally:
+            base.close()
+            delta.close()
+    after = tree_state(root, today, state.base)
+    if after is None or after.key != state.key:
+        # Files changed while they were read: what was stored may not match the ids it is filed
+        # under. Keep nothing from this run.
+        _drop(state, "blobs", "blobs-delta", "result")
+        return found
+    store_result(state, *found)
+    return found
+
+
+def _check(
+    root: Path,
+    today: dt.date,
+    known: dict[str, tuple[Any, ...]],
+    keep: Callable[[str, tuple[Any, ...]], None] | None,
+    finish: Callable[[], None] | None = None,
+) -> tuple[list[Diagnostic], Summary]:
+    """Load (with ``known`` parse results), run every rule, locate: ``validate_repository``."""
+    from sobctl.checks import run_checks
+    from sobctl.repo.workspace import load_workspace, resolve_locations
+
+    workspace = load_workspace(root, known=known, keep=keep)
+    if finish is not None:
+        finish()
+    known.clear()
+    found = workspace.load_diagnostics + run_checks(workspace, today)
+    resolve_locations(root, found)
+    found.sort(key=Diagnostic.sort_key)
+    return found, Summary.of(found, workspace.files)

@@ -457,8 +457,11 @@ class Nation:
                     "version": f"{omaj}.{omin}", "date": dt.date(2024, 2 + i, 1),
                     "note": "Tidigare version.", "published": dt.date(2024, 2 + i, 15) if live else None,
                     "fingerprint": old_print if live else None,
-                    "approvals": [{"by": publisher, "role": "utgivare", "at": dt.date(2024, 2 + i, 10),
-                                   "fingerprint": old_print}] if live else [],
+                    "approvals": ([{"by": publisher, "role": "utgivare", "at": dt.date(2024, 2 + i, 10),
+                                    "fingerprint": old_print}]
+                                  # every published version of a treatment program needs the medical approval
+                                  + ([{"by": approver, "role": "medicinskt-ansvarig", "at": dt.date(2024, 2 + i, 12),
+                                       "fingerprint": old_print}] if kind == "treatment" else [])) if live else [],
                 })
             entry: dict[str, Any] = {"version": document["version"], "date": dt.date(2025, 3, 1),
                                      "note": "Aktuell version."}
@@ -562,10 +565,12 @@ class Nation:
         people = sorted(p for p, d in self.people.items() if d["grants"] and p not in self.admins
                         and p != self.contact)
         own = [p for p in published if self.programs[p]["producer"]["kind"] == "own"]
+        running = {a["program"] for d in self.units.values() for a in d.get("programs", [])}
+        own_unrun = [p for p in own if p not in running]
         rng.shuffle(region_units)
         rng.shuffle(people)
         pools = {"units": region_units, "privates": private_units, "published": published, "people": people,
-                 "treatment": treatment, "own": own}
+                 "treatment": treatment, "own": own, "own_unrun": own_unrun}
         taken: set[str] = set()
 
         def fresh(pool: str) -> str:
@@ -799,8 +804,8 @@ class Nation:
             aid = f"upphort-{k}"
             self.agreement(aid, "content-provider", "Upphört", "Förlaget Slut AB", orgnr("556999996"),
                            valid_to=dt.date(2025, 6, 30))
-            program = self.programs[fresh("own")]
-            program["producer"] = {"kind": "external", "agreement": aid}
+            # a program no unit runs: one finding (each unit running it would report one more)
+            self.programs[fresh("own_unrun")]["producer"] = {"kind": "external", "agreement": aid}
             return {"SOB401": 1}
 
         def e501(k: int) -> dict[str, int]:

@@ -209,10 +209,14 @@ def test_blobs_are_used_only_under_their_own_key(repo: Path, own_key: bool) -> N
     index_offset, _, _ = struct.unpack(">QQI", data[-20:])
     body = data[data.index(b"\n", len(MAGIC)) + 1 : -20]
     index = json.loads(body[index_offset:])
-    # a well-formed store that claims every file parses to an empty mapping, under a foreign key
-    forged_index = json.dumps([[item[0], "json", 0, 2] for item in index]).encode()
-    forged_body = b"{}" + forged_index
-    path.write_bytes(MAGIC + key + b"\n" + forged_body + struct.pack(">QQI", 2, len(forged_body),
+    # a well-formed store that claims every file parses to what one unit file holds (valid, but
+    # another file's content: a failing parse would be read again from disk, a valid one is trusted)
+    unit = next(item for item in index
+                if item[1] == "json" and b'"type":"care-unit"' in body[item[2] : item[2] + item[3]])
+    payload = body[unit[2] : unit[2] + unit[3]]
+    forged_index = json.dumps([[item[0], "json", 0, len(payload)] for item in index]).encode()
+    forged_body = payload + forged_index
+    path.write_bytes(MAGIC + key + b"\n" + forged_body + struct.pack(">QQI", len(payload), len(forged_body),
                                                                    zlib.crc32(forged_body)))
     (cache_dir(repo) / "result").unlink()
     # under its own key the (forged) store is trusted: proof that the stored parse results are used
@@ -271,18 +275,20 @@ def test_json_hand_off_gives_the_python_verdict(text: str) -> None:
     for model in (Unit, Program):
         raw = ("hsa_id: SE2321000016-U1\nname: x\ntype: care-unit\n" + text).encode()
         expected = parse_document("units/x.yaml", raw, model)
-        got = validate_prepared("units/x.yaml", prepare(raw), model)
+        got = validate_prepared("units/x.yaml", prepare(raw), model, lambda raw=raw: raw)  # failures are re-read
         assert [(d.code, d.message, d.pointer) for d in got[1]] == [(d.code, d.message, d.pointer) for d in expected[1]]
         assert (got[0] is None) == (expected[0] is None)
 
 
 def test_files_behind_a_linked_folder_are_never_served_from_the_cache(repo: Path, tmp_path: Path) -> None:
-    real = tmp_path / "units-elsewhere"
+    # inside the repository (a content folder linked outside it is refused: SOB007)
+    real = repo / "data" / "units"
+    real.parent.mkdir()
     shutil.move(repo / "units", real)
-    (repo / "units").symlink_to(real, target_is_directory=True)
+    (repo / "units").symlink_to(Path("data") / "units", target_is_directory=True)
     assert validate(repo) == validate(repo, "--no-cache")
     target = sorted(real.glob("*-E*.yaml"))[0]
-    target.write_bytes(target.read_bytes() + b"colour: red\n")  # git sees no change behind the link
+    target.write_bytes(target.read_bytes() + b"colour: red\n")
     after = validate(repo)
     assert after == validate(repo, "--no-cache")
     assert ("SOB011", f"units/{target.name}") in codes(json.loads(after))

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
+from sobctl.repo.yamlio import MAX_FILE_BYTES
 
 FORMAT = 1
 MAGIC = b"SOBCTL-CACHE\n"
@@ -47,10 +48,14 @@ def enabled_by_env() -> bool:
 
 
 def base_key() -> str:
-    """sobctl's version, the verdict code's source and the cache format."""
+    """sobctl's version, the verdict code's source, the cache format and the message language
+    (diagnostics are cached with their messages, so a run in another language must not reuse them)."""
     import sobctl
+    from sobctl.i18n import LOCALE_DIR, language
 
-    digest = hashlib.sha256(f"{sobctl.__version__}\0{FORMAT}\0".encode())
+    digest = hashlib.sha256(f"{sobctl.__version__}\0{FORMAT}\0{language()}\0".encode())
+    with contextlib.suppress(OSError):
+        digest.update((LOCALE_DIR / language() / "LC_MESSAGES" / "sobctl.mo").read_bytes())
     package = Path(sobctl.__file__).parent
     for part in _VERDICT_SOURCES:
         path = package / part
@@ -134,7 +139,12 @@ def _worktree_id(path: Path) -> str | None:
     if stat.S_ISLNK(info.st_mode):
         digest = hashlib.sha256(os.readlink(path).encode(errors="surrogateescape") + b"\0")
         try:
-            digest.update(b"dir" if path.is_dir() else path.read_bytes())
+            target = os.stat(path)
+            # Only a regular file of readable size is read: a link to a FIFO or /dev/zero must not hang.
+            if stat.S_ISREG(target.st_mode) and target.st_size <= MAX_FILE_BYTES:
+                digest.update(path.read_bytes())
+            else:
+                digest.update(f"mode:{stat.S_IFMT(target.st_mode)}:{target.st_size}".encode())
         except OSError as exc:
             digest.update(f"error:{exc.errno}".encode())
         return "link:" + digest.hexdigest()

@@ -13,7 +13,7 @@ import stat
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -386,18 +386,32 @@ def prepare(raw: bytes) -> Prepared:
 
 
 def validate_prepared(
-    relpath: str, prepared: Prepared, model: type[BaseModel]
+    relpath: str,
+    prepared: Prepared,
+    model: type[BaseModel],
+    reread: Callable[[], bytes | None] | None = None,
 ) -> tuple[BaseModel | None, list[Diagnostic]]:
-    """The validated model of a prepared file, or its diagnostics (same verdict as ``parse_document``)."""
+    """The validated model of a prepared file, or its diagnostics (same verdict as ``parse_document``).
+
+    A file that fails is read again through ``reread`` when it is given and its diagnostics made
+    from its text, exactly as ``parse_document`` makes them (hints, and values as the file writes
+    them, e.g. an unquoted 1.10); failing files are few, so this costs nothing at scale.
+    """
     kind = prepared[0]
     if kind == "json":
         payload = prepared[1]
         try:
             return model.model_validate_json(payload if isinstance(payload, bytes) else bytes(payload)), []
         except ValidationError as exc:
+            raw = reread() if reread is not None else None
+            if raw is not None:
+                return parse_document(relpath, raw, model)
             return None, [_schema_diagnostic(relpath, error) for error in exc.errors(include_url=False)]
     if kind == "fail":
-        _, code, message, line, column = prepared
+        raw = reread() if reread is not None else None
+        if raw is not None:
+            return parse_document(relpath, raw, model)
+        _, code, message, line, column = prepared[:5]
         return None, [diagnostic(code, message, relpath, line=line, column=column)]
     return parse_document(relpath, prepared[1], model)
 
@@ -498,7 +512,8 @@ def _load_files(
             continue
         if keep is not None:
             keep(relpath, prepared)
-        document, problems = validate_prepared(relpath, prepared, folder.model)
+        reread = partial(_reread, root, relpath, overlay)
+        document, problems = validate_prepared(relpath, prepared, folder.model, reread)
         diagnostics.extend(problems)
         if document is None:
             continue
@@ -518,6 +533,10 @@ def _load_files(
             )
             continue
         targets[folder.kind][ident] = document
+
+
+def _reread(root: Path, relpath: str, overlay: Overlay | None) -> bytes | None:
+    return _read_file(root, relpath, overlay)[0]
 
 
 def _with_pending(

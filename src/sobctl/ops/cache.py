@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sobctl.i18n import _
 from sobctl.model.diagnostic import Diagnostic
 from sobctl.model.entities import Config
 from sobctl.repo import files
@@ -38,6 +39,8 @@ from sobctl.repo.workspace import (
     _read_file,
     diagnostic,
     discover,
+    file_name_problem,
+    missing_config,
     parse_document,
 )
 
@@ -174,7 +177,7 @@ def _parse(cache: LoadCache, root: Path, relpath: str, model: Any) -> tuple[Any,
     if info is None or not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SIZE:
         raw, problem = _read_file(root, relpath)
         if problem is not None or raw is None:
-            return None, [problem or diagnostic("SOB007", "unreadable", relpath)], True
+            return None, [problem or diagnostic("SOB007", _("unreadable"), relpath)], True
         document, problems = parse_document(relpath, raw, model)
         cache.digests[relpath] = hashlib.sha1(raw).hexdigest()
         return document, problems, True
@@ -185,7 +188,7 @@ def _parse(cache: LoadCache, root: Path, relpath: str, model: Any) -> tuple[Any,
         return entry.document, list(entry.diagnostics), True
     raw, problem = _read_file(root, relpath)
     if problem is not None or raw is None:
-        return None, [problem or diagnostic("SOB007", "unreadable", relpath)], True
+        return None, [problem or diagnostic("SOB007", _("unreadable"), relpath)], True
     digest = hashlib.sha1(raw).hexdigest()
     racy = max(info.st_mtime_ns, info.st_ctime_ns) >= time.time_ns() - RACY_NS
     if entry is not None and entry.digest == digest:
@@ -208,8 +211,7 @@ def load_workspace_cached(root: Path, cache: LoadCache) -> Workspace:
     config, problems, exists = _parse(cache, root, CONFIG_FILE, Config)
     workspace.files += 1 if exists else 0
     if not exists:
-        diagnostics.append(diagnostic("SOB013", "sobctl.yaml is missing", CONFIG_FILE,
-                                      hint="run sobctl in a region repository, or pass --repo PATH"))
+        diagnostics.append(missing_config())
     else:
         diagnostics.extend(problems)
         workspace.config = config if isinstance(config, Config) else None
@@ -225,17 +227,15 @@ def load_workspace_cached(root: Path, cache: LoadCache) -> Workspace:
     for relpath, folder in found:
         document, problems, exists = _parse(cache, root, relpath, folder.model)
         if not exists:
-            diagnostics.append(diagnostic("SOB007", "not a regular file", relpath))
+            diagnostics.append(diagnostic("SOB007", _("not a regular file"), relpath))
             continue
         diagnostics.extend(problems)
         if document is None:
             continue
         ident = getattr(document, folder.id_field)
-        stem = relpath.rsplit("/", 1)[1].removesuffix(".yaml")
-        if ident != stem:
-            diagnostics.append(diagnostic(
-                "SOB009", f"file name '{stem}' differs from {folder.id_field} '{ident}'", relpath,
-                (folder.id_field,), hint=f"rename the file to {ident}.yaml"))
+        mismatch = file_name_problem(relpath, folder, ident)
+        if mismatch is not None:
+            diagnostics.append(mismatch)
             continue
         targets[folder.kind][ident] = document
     for gone in set(cache.entries) - present:  # deleted files leave the cache

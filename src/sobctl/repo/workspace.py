@@ -297,14 +297,7 @@ def _load_workspace(
     if problem:
         diagnostics.append(problem)
     elif raw is None:
-        diagnostics.append(
-            diagnostic(
-                "SOB013",
-                _("sobctl.yaml is missing"),
-                CONFIG_FILE,
-                hint=_("run sobctl in a region repository, or pass --repo PATH"),
-            )
-        )
+        diagnostics.append(missing_config())
     else:
         config, problems = parse_document(CONFIG_FILE, raw, Config)
         diagnostics.extend(problems)
@@ -518,21 +511,35 @@ def _load_files(
         if document is None:
             continue
         ident = getattr(document, folder.id_field)
-        stem = relpath.rsplit("/", 1)[1].removesuffix(".yaml")
-        if ident != stem:
-            diagnostics.append(
-                diagnostic(
-                    "SOB009",
-                    _("file name '{stem}' differs from {field} '{ident}'").format(
-                        stem=stem, field=folder.id_field, ident=ident
-                    ),
-                    relpath,
-                    (folder.id_field,),
-                    hint=_("rename the file to {name}").format(name=f"{ident}.yaml"),
-                )
-            )
+        mismatch = file_name_problem(relpath, folder, ident)
+        if mismatch is not None:
+            diagnostics.append(mismatch)
             continue
         targets[folder.kind][ident] = document
+
+
+def file_name_problem(relpath: str, folder: Folder, ident: str) -> Diagnostic | None:
+    """SOB009 when the file is not named after the id it holds (the file name is the id)."""
+    stem = relpath.rsplit("/", 1)[1].removesuffix(".yaml")
+    if ident == stem:
+        return None
+    return diagnostic(
+        "SOB009",
+        _("file name '{stem}' differs from {field} '{ident}'").format(stem=stem, field=folder.id_field, ident=ident),
+        relpath,
+        (folder.id_field,),
+        hint=_("rename the file to {name}").format(name=f"{ident}.yaml"),
+    )
+
+
+def missing_config() -> Diagnostic:
+    """SOB013: this is not a region repository."""
+    return diagnostic(
+        "SOB013",
+        _("sobctl.yaml is missing"),
+        CONFIG_FILE,
+        hint=_("run sobctl in a region repository, or pass --repo PATH"),
+    )
 
 
 def _reread(root: Path, relpath: str, overlay: Overlay | None) -> bytes | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import re
@@ -212,6 +213,13 @@ def main(argv: list[str] | None = None) -> int:
     git(root, "clean", "-qfdx", "-e", "expected-diagnostics.json")
     cache = root / ".git" / "sobctl-cache"
     validate = [SOBCTL, "validate", "--as-of", AS_OF.isoformat()]
+    # Timing a repository with findings would time locating them: refuse a stale generated one.
+    check = subprocess.run([*validate, "--format", "json"], cwd=root, capture_output=True, text=True, check=False)
+    errors = json.loads(check.stdout)["summary"]["errors"] if check.stdout.startswith("{") else -1
+    if errors != 0:
+        sys.stderr.write(f"{root} does not validate cleanly ({errors} errors; made by an older generator?): "
+                         "remove it and run again\n")
+        return 2
     runs = args.runs
     rows: list[Row] = []
     load_before = os.getloadavg()

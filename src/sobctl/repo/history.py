@@ -316,16 +316,14 @@ def _act(fields: list[str], query: LogQuery, people: People) -> tuple[bool, LogE
 def _manual(fields: list[str], paths: list[str], query: LogQuery, people: People) -> LogEntry | None:
     """The entry of a commit without trailers that changed content, if it matches the query."""
     commit, when, email, subject, _ = fields
-    objects: dict[str, list[str]] = {}
+    objects: dict[str, dict[str, None]] = {}  # ordered sets: a commit may touch 40,000 files
     config = False
     for path in paths:
         folder, _, rest = path.partition("/")
         kind = _OBJECT_FOLDERS.get(folder)
         if kind is not None and rest:
             ident = rest.split("/", 1)[0].removesuffix(".yaml").removesuffix(".yml")
-            values = objects.setdefault(kind, [])
-            if ident not in values:
-                values.append(ident)
+            objects.setdefault(kind, {})[ident] = None
         elif path == "sobctl.yaml":
             config = True
     if query.unit is not None and query.unit not in objects.get("unit", ()):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -51,8 +51,9 @@ def diff(
     root = git.require_repository(find_repo(repo))
     base_ref, head_ref = _split_range(revision_range)
     base, head = git.resolve(root, base_ref), git.resolve(root, head_ref)
-    before = load_workspace_from_files(git.tree_files(root, base), root)
-    after = load_workspace_from_files(git.tree_files(root, head), root)
+    parsed: dict[tuple[str, bytes], Any] = {}  # files both revisions share are parsed once
+    before = load_workspace_from_files(git.tree_files(root, base), root, parsed)
+    after = load_workspace_from_files(git.tree_files(root, head), root, parsed)
     for name, workspace in (("BASE", before), ("HEAD", after)):
         if workspace.load_diagnostics:
             err(_("warning: {n} file problem(s) at {revision}; those files are left out "

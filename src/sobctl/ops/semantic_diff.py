@@ -373,15 +373,17 @@ _STATUS_CHANGE = {UnitStatus.ACTIVE: "activated", UnitStatus.DEACTIVATED: "deact
                   UnitStatus.ARCHIVED: "archived", UnitStatus.INACTIVE: "inactivated"}
 
 
-def _published_major(ws: Workspace, program_id: str) -> int | None:
-    program = ws.programs.get(program_id)
-    if program is None:
-        return None
-    entry = program.published_entry()
-    return entry.version.major if entry else None
+def _published_majors(ws: Workspace) -> dict[str, int | None]:
+    """Each program's major version that units run (once per workspace: activations number 150,000)."""
+    majors: dict[str, int | None] = {}
+    for program_id, program in ws.programs.items():
+        entry = program.published_entry()
+        majors[program_id] = entry.version.major if entry else None
+    return majors
 
 
 def _units(out: _Collector, before: Workspace, after: Workspace) -> None:
+    majors = (_published_majors(before), _published_majors(after))
     for uid in sorted(set(before.units) | set(after.units)):
         a, b = before.units.get(uid), after.units.get(uid)
         if a is None and b is not None:
@@ -404,11 +406,11 @@ def _units(out: _Collector, before: Workspace, after: Workspace) -> None:
                     out.add("units", uid, "field-changed", _("{field}: {old} → {new}").format(
                                 field=name, old=getattr(a, name), new=getattr(b, name)),
                             field=name)
-        _activations(out, uid, before, after, a, b)
+        _activations(out, uid, majors, a, b)
 
 
-def _activations(out: _Collector, uid: str, before: Workspace, after: Workspace, a: Unit | None,
-                 b: Unit | None) -> None:
+def _activations(out: _Collector, uid: str, majors: tuple[dict[str, int | None], dict[str, int | None]],
+                 a: Unit | None, b: Unit | None) -> None:
     old: dict[str, Activation] = {x.program: x for x in (a.programs if a else [])}
     new: dict[str, Activation] = {x.program: x for x in (b.programs if b else [])}
     for pid in sorted(set(old) | set(new)):
@@ -430,8 +432,8 @@ def _activations(out: _Collector, uid: str, before: Workspace, after: Workspace,
                 out.add("activations", uid, "changed", _("{program} activation record changed").format(program=pid),
                         program=pid)
         if y is not None:
-            now = _published_major(after, pid)
-            then = _published_major(before, pid)
+            now = majors[1].get(pid)
+            then = majors[0].get(pid)
             lag_now = now is not None and y.major < now
             lag_then = x is not None and then is not None and x.major < then
             if lag_now and not lag_then:

@@ -589,11 +589,17 @@ def resolve_locations(root: Path, diagnostics: list[Diagnostic], overlay: Overla
             item.line, item.column = locate(tree, item.pointer) if tree is not None else (1, 1)
 
 
-def load_workspace_from_files(files: dict[str, bytes], root: Path | None = None) -> Workspace:
+def load_workspace_from_files(
+    files: dict[str, bytes],
+    root: Path | None = None,
+    parsed: dict[tuple[str, bytes], tuple[BaseModel | None, list[Diagnostic]]] | None = None,
+) -> Workspace:
     """A workspace from a path → bytes mapping (e.g. a commit's tree); the same rules as on disk.
 
     Only ``sobctl.yaml`` and the ``.yaml`` documents directly inside the content folders count;
-    bad documents become diagnostics and are left out, as :func:`load_workspace` does.
+    bad documents become diagnostics and are left out, as :func:`load_workspace` does. ``parsed``
+    remembers each (path, bytes) parsed, so two revisions loaded with one mapping parse the files
+    they share once (a diff of two national trees parses what changed, not everything twice).
     """
     workspace = Workspace(root=root or Path("."))
     raw = files.get(CONFIG_FILE)
@@ -613,7 +619,11 @@ def load_workspace_from_files(files: dict[str, bytes], root: Path | None = None)
         if folder is None or "/" in name or not name.endswith(".yaml") or name.startswith("."):
             continue
         workspace.files += 1
-        document, problems = parse_document(relpath, files[relpath], folder.model)
+        key = (relpath, files[relpath])
+        known = parsed.get(key) if parsed is not None else None
+        document, problems = known if known is not None else parse_document(relpath, files[relpath], folder.model)
+        if parsed is not None and known is None:
+            parsed[key] = (document, problems)
         workspace.load_diagnostics.extend(problems)
         if document is not None and getattr(document, folder.id_field) == name.removesuffix(".yaml"):
             targets[folder.kind][getattr(document, folder.id_field)] = document

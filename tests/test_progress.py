@@ -85,3 +85,21 @@ def test_progress_helper_is_silent_off_a_terminal(capsys: object) -> None:
     assert not enabled()  # pytest captures stderr: not a terminal
     captured = capsys.readouterr()  # type: ignore[attr-defined]
     assert captured.out == "" and captured.err == ""
+
+
+def test_validate_and_log_show_progress_on_a_terminal_only(region: Path) -> None:
+    validate = ["validate", "--as-of", TODAY, "--format", "json", "--no-cache"]
+    code_tty, data_tty, terminal = run(validate, region, tty_stderr=True)
+    code_pipe, data_pipe, stderr = run(validate, region, tty_stderr=False)
+    assert code_tty == code_pipe == 0
+    assert data_tty == data_pipe and data_pipe.startswith(b"{")
+    assert b"Validating the repository" in terminal
+    assert stderr == b""
+
+    export = ["log", "--format", "csv"]  # stdout is a pipe: an export
+    code_tty, data_tty, terminal = run(export, region, tty_stderr=True)
+    code_pipe, data_pipe, stderr = run(export, region, tty_stderr=False)
+    assert code_tty == code_pipe == 0
+    assert data_tty == data_pipe and data_pipe.startswith(b"commit,when,")
+    assert b"Reading the history" in terminal
+    assert stderr == b""

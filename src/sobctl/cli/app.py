@@ -81,8 +81,12 @@ def validate(
     if output_format not in RENDERERS:
         raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
             option="--format", value=output_format, choices=", ".join(RENDERERS)))
+    from sobctl.cli.progress import progress
+
     root_dir = find_repo(repo)
-    diagnostics, summary = validate_cached(root_dir, parse_date(as_of), use_cache=not no_cache)
+    today = parse_date(as_of)
+    with progress(_("Validating the repository")):  # on a terminal's stderr only
+        diagnostics, summary = validate_cached(root_dir, today, use_cache=not no_cache)
     out(RENDERERS[output_format](diagnostics, summary))
     failed = summary.errors > 0 or (strict and summary.warnings > 0)
     raise typer.Exit(ExitCode.FINDINGS if failed else ExitCode.OK)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Annotated
@@ -10,6 +11,7 @@ import typer
 
 from sobctl.cli.app import app
 from sobctl.cli.common import RepoOption, find_repo, parse_date
+from sobctl.cli.progress import progress
 from sobctl.errors import UsageError
 from sobctl.i18n import _
 
@@ -69,9 +71,13 @@ def log_command(
     head = git.head_of_work_tree(root)
     chunks = RENDERERS[output_format](read_log(root, query, check_head=False) if head else iter(()))
     write = sys.stdout.write
+    # An export to a file or pipe shows that it is working on a terminal's stderr; on a terminal
+    # the rows themselves are the progress.
+    exporting = not sys.stdout.isatty()
     try:
-        for chunk in chunks:
-            write(chunk)
+        with progress(_("Reading the history")) if exporting else contextlib.nullcontext():
+            for chunk in chunks:
+                write(chunk)
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (e.g. `| head`) has what it wanted: stop git, and let the rest go nowhere.

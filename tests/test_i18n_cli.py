@@ -160,3 +160,31 @@ def test_help_of_commands_in_swedish() -> None:
     assert "Tilldela PERSON rollen ROLE på ett område från i dag, som en incheckning." in grant.stdout
     assert "Sista dagen rollen gäller" in grant.stdout
     assert "Grant ROLE on a scope" in run_cli("role", "grant", "--help").stdout
+
+
+def test_usage_errors_and_help_speak_the_chosen_language(region: Path) -> None:
+    """click's own words (usage line, help option, section titles, usage errors) follow --lang."""
+    swedish = run_cli("--lang", "sv", "validate", "--bogus", cwd=region)
+    assert swedish.code == 2 and swedish.stdout == ""
+    assert swedish.stderr.splitlines() == [
+        "Användning: sobctl validate [OPTIONS]",
+        "Prova 'sobctl validate -h' för hjälp.",
+        "",
+        "Fel: Flaggan finns inte: --bogus",
+    ]
+    missing = run_cli("--lang", "sv", "assign", cwd=region)
+    assert missing.code == 2 and "Fel: Argumentet 'program' saknas." in missing.stderr
+    helped = run_cli("--lang", "sv", "--help", cwd=region)
+    assert helped.code == 0
+    for words in ("Användning: sobctl", "Flaggor:", "Kommandon:", "Visa det här meddelandet och avsluta."):
+        assert words in helped.stdout
+    assert "Usage:" not in helped.stdout and "Show this message" not in helped.stdout
+
+    english = run_cli("--lang", "en", "validate", "--bogus", cwd=region)
+    assert english.code == 2
+    assert english.stderr.splitlines() == [
+        "Usage: sobctl validate [OPTIONS]",
+        "Try 'sobctl validate -h' for help.",
+        "",
+        "Error: No such option: --bogus",
+    ]

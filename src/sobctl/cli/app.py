@@ -166,6 +166,9 @@ def main() -> None:
     try:
         set_language(None)  # the environment's language, so that even a bad --lang is answered in it
         set_language(language_from_argv(sys.argv[1:]))
+        from sobctl.cli.click_text import install
+
+        install()  # click's own words (usage line, help option, "Options") in the chosen language
         command = typer.main.get_command(app)
         translate_help(command)  # --help in the chosen language
         code = command(standalone_mode=False)
@@ -182,11 +185,9 @@ def main() -> None:
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:  # usage errors: bad option, missing argument
-        show = getattr(exc, "show", None)
-        if callable(show):
-            show()
-        else:
-            err(_("sobctl: error: {message}").format(message=exc.message))
+        from sobctl.cli.click_text import usage_error
+
+        sys.stderr.write(usage_error(exc))
         code = ExitCode.USAGE
     except (KeyboardInterrupt, typer.Abort):
         err(_("sobctl: interrupted"))

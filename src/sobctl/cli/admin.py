@@ -243,36 +243,6 @@ def role_revoke(
             dry_run=dry_run, sign=sign)
 
 
-def grant_rows(ws: Workspace, today: dt.date, role: Role | None, scope: str | None, person: str | None,
-               include_all: bool) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for holder in sorted(ws.people.values(), key=lambda p: p.hsa_id):
-        if person is not None and holder.hsa_id != person:
-            continue
-        for item in holder.grants:
-            if (role is not None and item.role is not role) or (scope is not None and item.scope != scope):
-                continue
-            if item.revoked_at is not None and item.revoked_at <= today:
-                state = "revoked"
-            elif item.valid_to is not None and item.valid_to < today:
-                state = "expired"
-            elif item.granted_at > today:
-                state = "future"
-            else:
-                state = "active"
-            if state != "active" and not include_all:
-                continue
-            rows.append({
-                "person": holder.hsa_id, "name": holder.name, "role": item.role.value, "scope": item.scope,
-                "granted_at": item.granted_at.isoformat(), "granted_by": item.granted_by,
-                "valid_to": item.valid_to.isoformat() if item.valid_to else None, "decision": item.decision,
-                "state": state, "revoked_at": item.revoked_at.isoformat() if item.revoked_at else None,
-                "revoked_by": item.revoked_by,
-            })
-    rows.sort(key=lambda r: (r["scope"], r["role"], r["person"], r["granted_at"]))
-    return rows
-
-
 #: Column headings of ``role list`` and the states of a grant, as shown in tables.
 HEADINGS = {"person": N_("person"), "name": N_("name"), "role": N_("role"), "scope": N_("scope"),
             "granted_at": N_("granted_at"), "valid_to": N_("valid_to"), "decision": N_("decision"),
@@ -331,6 +301,8 @@ def role_list(
     person = hsa_id(person, "--person") if person is not None else None
     today = parse_date(as_of)
     ws = load_workspace(find_repo(repo))
+    from sobctl.ops.roles import grant_rows
+
     rows = grant_rows(ws, today, chosen, scope, person, include_all)
     if output_format == "json":
         out(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
@@ -408,6 +380,8 @@ def show_unit(unit: UnitArg, output_format: FormatOption = "text", repo: RepoOpt
     found = ws.units.get(unit)
     if found is None:
         raise Refused(_("no unit {unit} in units/").format(unit=unit), rule="unknown-unit")
+    from sobctl.ops.roles import grant_rows
+
     rows = grant_rows(ws, today, None, unit, None, False)
     data = {**found.model_dump(mode="json", exclude_none=True), "roles": rows}
     text = [f"{found.hsa_id}  {found.name}", "  " + _("type: {type}").format(type=found.type),
@@ -479,6 +453,8 @@ def show_person(
     found = ws.people.get(person)
     if found is None:
         raise Refused(_("no person {person} in roles/").format(person=person), rule="unknown-person")
+    from sobctl.ops.roles import grant_rows
+
     rows = grant_rows(ws, today, None, None, person, True)
     data = {"hsa_id": found.hsa_id, "name": found.name, "emails": found.emails, "grants": rows}
     text = [f"{found.hsa_id}  {found.name}", "  " + _("e-mail: {emails}").format(emails=", ".join(found.emails)),

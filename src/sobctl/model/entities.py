@@ -349,6 +349,14 @@ class Grant(Strict):
     revoked_by: HsaId | None = None
     revoke_decision: ShortText | None = None
 
+    def state(self, on: dt.date) -> str:
+        """active, revoked, expired or future, on the given day."""
+        if self.revoked_at is not None and self.revoked_at <= on:
+            return "revoked"
+        if self.valid_to is not None and self.valid_to < on:
+            return "expired"
+        return "future" if self.granted_at > on else "active"
+
     def in_force(self, on: dt.date) -> bool:
         if self.granted_at > on:
             return False

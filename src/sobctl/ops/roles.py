@@ -32,7 +32,7 @@ from sobctl.ops.replay import Trailers, replayer
 from sobctl.ops.session import Session
 from sobctl.ops.transaction import Act
 from sobctl.ops.units import clean, get_unit
-from sobctl.repo.workspace import path_of
+from sobctl.repo.workspace import Workspace, path_of
 
 #: Roles only a care-provider administrator grants and revokes.
 ADMINISTERED_BY_PROVIDER = frozenset({*PROVIDER_ROLES, Role.BEHORIGHETSADMINISTRATOR})
@@ -178,3 +178,27 @@ def _replay_grant(session: Session, trailers: Trailers, reason: str | None) -> A
 def _replay_revoke(session: Session, trailers: Trailers, reason: str | None) -> Act:
     return revoke(session, Role(trailers["Sob-Role"]), trailers["Sob-Person"], trailers["Sob-Unit"],
                   decision=trailers.get("Sob-Decision"), reason=reason)
+
+
+def grant_rows(ws: Workspace, today: dt.date, role: Role | None, scope: str | None, person: str | None,
+               include_all: bool) -> list[dict[str, Any]]:
+    """Role grants as rows for ``role list`` and ``show``: in force only, or every grant with its state."""
+    rows: list[dict[str, Any]] = []
+    for holder in sorted(ws.people.values(), key=lambda p: p.hsa_id):
+        if person is not None and holder.hsa_id != person:
+            continue
+        for item in holder.grants:
+            if (role is not None and item.role is not role) or (scope is not None and item.scope != scope):
+                continue
+            state = item.state(today)
+            if state != "active" and not include_all:
+                continue
+            rows.append({
+                "person": holder.hsa_id, "name": holder.name, "role": item.role.value, "scope": item.scope,
+                "granted_at": item.granted_at.isoformat(), "granted_by": item.granted_by,
+                "valid_to": item.valid_to.isoformat() if item.valid_to else None, "decision": item.decision,
+                "state": state, "revoked_at": item.revoked_at.isoformat() if item.revoked_at else None,
+                "revoked_by": item.revoked_by,
+            })
+    rows.sort(key=lambda r: (r["scope"], r["role"], r["person"], r["granted_at"]))
+    return rows

@@ -64,20 +64,11 @@ _KEYWORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 # --- identifiers --------------------------------------------------------------------------------
 
 
-def luhn_digit(nine: str) -> str:
-    total = 0
-    for index, char in enumerate(reversed(nine)):
-        value = int(char)
-        if index % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
-
-
 def orgnr(nine: str) -> str:
-    return nine + luhn_digit(nine)
+    """Nine digits and their Luhn check digit: a valid Swedish organisation number."""
+    from stdnum import luhn
+
+    return nine + str(luhn.calc_check_digit(nine))
 
 
 def region_org(k: int) -> str:

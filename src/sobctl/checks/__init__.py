@@ -3,24 +3,60 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sobctl.model.diagnostic import Diagnostic, Summary
 from sobctl.model.entities import Policy
-from sobctl.repo.workspace import Workspace
+from sobctl.repo.workspace import CONFIG_FILE, FOLDER_BY_KIND, Workspace
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
+    """What rules see: the workspace, the day, and which documents to judge.
+
+    Rules judge documents only through :meth:`each` and :meth:`config_subject`, and every
+    finding is about the document being judged (its path). That makes each document a
+    *subject*: with ``focus`` only those subjects are judged, and a ``tracker`` on the
+    workspace learns what each subject's verdict looked up (see ``checks.incremental``).
+    """
+
     workspace: Workspace
     today: dt.date
+    focus: frozenset[str] | None = None
 
     @property
     def policy(self) -> Policy:
         config = self.workspace.config
         return config.policy if config else Policy()
+
+    def each(self, kind: str) -> Iterator[tuple[str, Any]]:
+        """(id, document) of every document of ``kind`` to judge, each made the current subject."""
+        tracker = self.workspace.tracker
+        documents = self.workspace.documents(kind)
+        folder = FOLDER_BY_KIND[kind].name
+        if self.focus is None:
+            items: Iterable[tuple[str, Any]] = list(dict.items(documents))
+        else:
+            chosen = sorted(p for p in self.focus if p.startswith(folder + "/"))
+            found = ((path[len(folder) + 1 : -5], documents.get(path[len(folder) + 1 : -5])) for path in chosen)
+            items = [(ident, document) for ident, document in found if document is not None]
+        for ident, document in items:
+            if tracker is not None:
+                tracker.begin(f"{folder}/{ident}.yaml")
+            yield ident, document
+        if tracker is not None:
+            tracker.current = None
+
+    def config_subject(self) -> bool:
+        """Whether sobctl.yaml is to be judged (then it is the current subject until the next one)."""
+        if self.focus is not None and CONFIG_FILE not in self.focus:
+            return False
+        if self.workspace.tracker is not None:
+            self.workspace.tracker.begin(CONFIG_FILE)
+        return True
 
 
 Rule = Callable[[Context], Iterator[Diagnostic]]
@@ -33,14 +69,25 @@ def rule(function: Rule) -> Rule:
     return function
 
 
-def run_checks(workspace: Workspace, today: dt.date) -> list[Diagnostic]:
-    """Every rule over the workspace (load problems not included)."""
+def run_checks(workspace: Workspace, today: dt.date, focus: frozenset[str] | None = None) -> list[Diagnostic]:
+    """Every rule over the workspace (load problems not included); with ``focus``, only the
+    findings about those documents (paths)."""
     from sobctl.checks import agreements, lifecycle, policy, publishing, references  # noqa: F401
 
-    context = Context(workspace, today)
+    context = Context(workspace, today, focus)
     found: list[Diagnostic] = []
+    tracker = workspace.tracker
     for check in REGISTRY:
-        found.extend(check(context))
+        if tracker is None:
+            found.extend(check(context))
+            continue
+        for item in check(context):
+            # A finding about another document than the current subject would escape the
+            # dependency record, and a later incremental run could miss its change.
+            if tracker.current is None or tracker.reads.get(item.path) is not tracker.current:
+                raise AssertionError(f"{check.__name__} reported on {item.path} outside its subject")
+            found.append(item)
+        tracker.current = None
     return found
 
 

@@ -24,7 +24,7 @@ LIVE = (ProgramStatus.PUBLISHED, ProgramStatus.DEPRECATED)
 def agreement_dates(ctx: Context) -> Iterator[Diagnostic]:
     window = dt.timedelta(days=ctx.policy.agreement_warning_days)
     review_every = dt.timedelta(days=ctx.policy.review_interval_days)
-    for agreement_id, agreement in ctx.workspace.agreements.items():
+    for agreement_id, agreement in ctx.each("agreement"):
         path = path_of("agreement", agreement_id)
         end = agreement.end_date()
         if agreement.valid_to is not None and agreement.valid_to < agreement.valid_from:
@@ -81,7 +81,7 @@ def producer_agreement_lapsed(ws: Workspace, program: Program, on: dt.date) -> A
 @rule
 def program_agreements(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
-    for program_id, program in ws.programs.items():
+    for program_id, program in ctx.each("program"):
         if program.status not in LIVE:
             continue
         agreement = producer_agreement_lapsed(ws, program, ctx.today)
@@ -101,7 +101,7 @@ def program_agreements(ctx: Context) -> Iterator[Diagnostic]:
 def activation_agreements(ctx: Context) -> Iterator[Diagnostic]:
     """A unit must not run a program whose producer agreement is no longer in force."""
     ws = ctx.workspace
-    for unit_id, unit in ws.units.items():
+    for unit_id, unit in ctx.each("unit"):
         for i, activation in enumerate(unit.programs):
             program = ws.programs.get(activation.program)
             if program is None or not program.runnable():

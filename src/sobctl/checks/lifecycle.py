@@ -13,7 +13,7 @@ from sobctl.repo.workspace import diagnostic, path_of
 
 @rule
 def unit_status(ctx: Context) -> Iterator[Diagnostic]:
-    for unit_id, unit in ctx.workspace.units.items():
+    for unit_id, unit in ctx.each("unit"):
         path = path_of("unit", unit_id)
         if unit.status_history and unit.status_history[-1].status is not unit.status:
             yield diagnostic(
@@ -38,7 +38,7 @@ def unit_status(ctx: Context) -> Iterator[Diagnostic]:
 def activations(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
     majors: dict[str, int] = {}  # program id → the major units must run (computed once per program)
-    for unit_id, unit in ws.units.items():
+    for unit_id, unit in ctx.each("unit"):
         path = path_of("unit", unit_id)
         seen: set[str] = set()
         approver_scopes = ws.ancestors(unit_id)

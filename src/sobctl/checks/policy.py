@@ -15,7 +15,7 @@ from sobctl.repo.workspace import CONFIG_FILE, diagnostic, path_of
 def care_provider_roles(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
     provider = ws.provider_id
-    if provider is None:
+    if provider is None or not ctx.config_subject():
         return
     admins = ws.holders(Role.VARDGIVARADMINISTRATOR, provider, ctx.today)
     wanted = ctx.policy.min_care_provider_admins
@@ -54,7 +54,7 @@ def care_provider_roles(ctx: Context) -> Iterator[Diagnostic]:
 def unit_staffing(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
     wanted = ctx.policy.min_permission_admins_per_unit
-    for unit_id, unit in ws.units.items():
+    for unit_id, unit in ctx.each("unit"):
         if unit.status is not UnitStatus.ACTIVE:
             continue
         path = path_of("unit", unit_id)
@@ -86,7 +86,7 @@ def unit_staffing(ctx: Context) -> Iterator[Diagnostic]:
 
 @rule
 def self_grants(ctx: Context) -> Iterator[Diagnostic]:
-    for person_id, person in ctx.workspace.people.items():
+    for person_id, person in ctx.each("person"):
         for g, grant in enumerate(person.grants):
             if grant.granted_by == person_id:
                 yield diagnostic(

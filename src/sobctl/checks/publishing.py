@@ -170,7 +170,7 @@ def copyright_findings(
 @rule
 def copyright_and_assets(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
-    for program_id, program in ws.programs.items():
+    for program_id, program in ctx.each("program"):
         if program.status is ProgramStatus.RETIRED:
             continue
         yield from copyright_findings(ws, program, ctx.today, ctx.policy)
@@ -255,7 +255,7 @@ def _published_entry_findings(program: Program, h: int, entry: VersionEntry) -> 
 
 @rule
 def approvals(ctx: Context) -> Iterator[Diagnostic]:
-    for program_id, program in ctx.workspace.programs.items():
+    for program_id, program in ctx.each("program"):
         path = path_of("program", program_id)
         versions = [entry.version for entry in program.history]
         if any(later <= earlier for earlier, later in pairwise(versions)):

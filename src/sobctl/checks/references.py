@@ -49,7 +49,7 @@ def _agreement(
 @rule
 def unit_references(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
-    for unit_id, unit in ws.units.items():
+    for unit_id, unit in ctx.each("unit"):
         path = path_of("unit", unit_id)
         if unit.parent is not None and unit.parent not in ws.units:
             yield diagnostic(
@@ -78,7 +78,7 @@ def unit_references(ctx: Context) -> Iterator[Diagnostic]:
 @rule
 def program_references(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
-    for program_id, program in ws.programs.items():
+    for program_id, program in ctx.each("program"):
         path = path_of("program", program_id)
         for field in ("owning_unit", "publishing_unit"):
             target = getattr(program, field)
@@ -127,11 +127,11 @@ def program_references(ctx: Context) -> Iterator[Diagnostic]:
 def person_references(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
     provider = ws.provider_id
-    owners: dict[str, str] = {}
-    for person_id, person in ws.people.items():
+    for person_id, person in ctx.each("person"):
         path = path_of("person", person_id)
         for e, email in enumerate(person.emails):
-            other = owners.setdefault(email.lower(), person_id)
+            # The first file listing an address owns it; later ones are told whose it is.
+            other = ws.people_with_email(email)[0]
             if other != person_id:
                 yield diagnostic(
                     "SOB207",
@@ -174,7 +174,7 @@ def person_references(ctx: Context) -> Iterator[Diagnostic]:
 @rule
 def agreement_references(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
-    for agreement_id, agreement in ws.agreements.items():
+    for agreement_id, agreement in ctx.each("agreement"):
         path = path_of("agreement", agreement_id)
         yield from _person(ctx, agreement.contact, path, ("contact",), N_("contact"))
         for i, program_id in enumerate(agreement.covers.programs):

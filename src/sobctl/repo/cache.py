@@ -39,6 +39,7 @@ MAGIC = b"SOBCTL-CACHE\n"
 CONTENT = ("sobctl.yaml", "catalogue", "units", "roles", "agreements")
 FOLDER_NAMES = CONTENT[1:]
 #: The code whose change changes verdicts: its source is part of the cache key.
+#: checks/ includes the incremental engine.
 _VERDICT_SOURCES = ("model", "checks", "repo/workspace.py", "repo/yamlio.py", "repo/cache.py")
 DISABLE_ENV = "SOBCTL_NO_CACHE"
 
@@ -420,8 +421,11 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
     if cached is not None:
         return cached
     base = load_blobs(state)
+    record: Any = None  # what the verdict rests on, for the next run to judge only what changes
     if not base.entries:
         # A full parse: stream every result into a new base as it is made; no delta applies to it.
+        # It keeps no dependency record: tracking every lookup would cost a first run a third
+        # more; the next run that finds the tree changed makes one from the parse cache.
         from sobctl.repo.files import atomic_stream
 
         files = state.files
@@ -437,12 +441,13 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
                 found = _check(root, today, {}, keep, finish=writer.finish)
         except OSError:
             found = _check(root, today, {}, None)
-        _drop(state, "blobs-delta")
+        _drop(state, "blobs-delta", "record")
     else:
+        from sobctl.checks import incremental
+
         delta = load_blobs(state, "blobs-delta")
         try:
             stores = {**base.entries, **delta.entries}
-            known = {path: stores[cid] for path, cid in state.files.items() if cid in stores}
             fresh: dict[str, tuple[Any, ...]] = {}
 
             def remember(relpath: str, prepared: tuple[Any, ...]) -> None:
@@ -450,13 +455,24 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
                 if content_id is not None and content_id not in stores:
                     fresh[content_id] = prepared
 
-            found = _check(root, today, known, remember)
+            earlier = incremental.load_record(state, today)
+            outcome = (
+                incremental.incremental_run(root, today, state.files, earlier, stores, remember)
+                if earlier is not None else None
+            )
+            if outcome is not None:
+                found = (outcome[0], outcome[1])
+                record = outcome[2]
+            else:
+                known = {path: stores[cid] for path, cid in state.files.items() if cid in stores}
+                found, record = _check_tracked(root, today, known, remember, state.files)
             if fresh:
                 referenced = set(state.files.values())
                 kept = {cid: item for cid, item in delta.entries.items() if cid in referenced}
                 size = sum(len(item[1]) for item in (*kept.values(), *fresh.values()) if item[0] == "json")
                 if size > DELTA_SHARE * base.size:
-                    _drop(state, "blobs", "blobs-delta")  # the next run parses afresh and writes a new base
+                    _drop(state, "blobs", "blobs-delta", "record")  # the next run parses afresh
+                    record = None
                 else:
                     _store(state, "blobs-delta", {**kept, **fresh})
         finally:
@@ -466,10 +482,36 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
     if after is None or after.key != state.key:
         # Files changed while they were read: what was stored may not match the ids it is filed
         # under. Keep nothing from this run.
-        _drop(state, "blobs", "blobs-delta", "result")
+        _drop(state, "blobs", "blobs-delta", "result", "record")
         return found
     store_result(state, *found)
+    if record is not None:
+        from sobctl.checks import incremental
+
+        incremental.store_record(state, today, record)
     return found
+
+
+def _check_tracked(
+    root: Path,
+    today: dt.date,
+    known: dict[str, tuple[Any, ...]],
+    keep: Callable[[str, tuple[Any, ...]], None],
+    files: dict[str, str],
+) -> tuple[tuple[list[Diagnostic], Summary], Any]:
+    """``_check`` that also learns what each document's verdict looked up (its record)."""
+    from sobctl.checks import incremental, run_checks
+    from sobctl.repo.workspace import Tracker, discover, load_workspace, resolve_locations
+
+    workspace = load_workspace(root, known=known, keep=keep)
+    known.clear()
+    tracker = Tracker()
+    found = workspace.load_diagnostics + run_checks(workspace.tracked(tracker), today)
+    resolve_locations(root, found)
+    found.sort(key=Diagnostic.sort_key)
+    documents = {relpath for relpath, _folder in discover(root)[0]}
+    record = incremental.record_of_full_run(workspace, tracker, files, found, documents)
+    return (found, Summary.of(found, workspace.files)), record
 
 
 def _check(

@@ -58,6 +58,58 @@ def diagnostic(code: str, message: str, path: str, pointer: Pointer = (), **kwar
     return Diagnostic(code, severity_of(code), message, path, pointer, **kwargs)
 
 
+class Tracker:
+    """Notes what each subject's rules look up, so a later run knows whom a change concerns.
+
+    A rule run attributes every lookup made while a subject (a document's path) is current to
+    that subject: ``unit:ID``, ``program:ID``, ``person:ID``, ``agreement:ID`` for documents
+    (found or not), ``scope:HSA-ID`` for who holds roles on a unit, ``email:ADDRESS``.
+    """
+
+    __slots__ = ("current", "reads")
+
+    def __init__(self) -> None:
+        self.current: set[str] | None = None
+        self.reads: dict[str, set[str]] = {}
+
+    def begin(self, subject: str) -> None:
+        self.current = self.reads.setdefault(subject, set())
+
+    def note(self, key: str) -> None:
+        if self.current is not None:
+            self.current.add(key)
+
+
+class Docs(dict[str, Any]):
+    """A workspace's documents of one kind by id that tell a tracker about every lookup.
+
+    Used instead of a plain dict only while rules run under a :class:`Tracker`; iteration is
+    not noted (rules iterate through their context, which makes each document current).
+    """
+
+    __slots__ = ("prefix", "tracker")
+
+    def __init__(self, items: dict[str, Any], prefix: str, tracker: Tracker) -> None:
+        super().__init__(items)
+        self.prefix = prefix
+        self.tracker = tracker
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.tracker.note(self.prefix + key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.tracker.note(self.prefix + str(key))
+        return super().__contains__(key)
+
+    def __getitem__(self, key: str) -> Any:
+        self.tracker.note(self.prefix + key)
+        return super().__getitem__(key)
+
+
+KINDS = ("program", "unit", "person", "agreement")
+
+
 @dataclass
 class Workspace:
     """Everything that was read successfully, plus the diagnostics of what was not."""
@@ -70,6 +122,27 @@ class Workspace:
     agreements: dict[str, Agreement] = field(default_factory=dict)
     load_diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
+    tracker: Tracker | None = None
+
+    def documents(self, kind: str) -> dict[str, Any]:
+        """The documents of ``kind`` (program, unit, person, agreement) by id."""
+        tables: dict[str, dict[str, Any]] = {
+            "program": self.programs, "unit": self.units, "person": self.people, "agreement": self.agreements,
+        }
+        return tables[kind]
+
+    def tracked(self, tracker: Tracker) -> Workspace:
+        """The same documents, with every lookup the rules make noted by ``tracker``."""
+        return Workspace(
+            root=self.root, config=self.config,
+            programs=Docs(self.programs, "program:", tracker), units=Docs(self.units, "unit:", tracker),
+            people=Docs(self.people, "person:", tracker), agreements=Docs(self.agreements, "agreement:", tracker),
+            load_diagnostics=self.load_diagnostics, files=self.files, tracker=tracker,
+        )
+
+    def _note(self, key: str) -> None:
+        if self.tracker is not None:
+            self.tracker.note(key)
 
     @property
     def provider_id(self) -> str | None:
@@ -79,21 +152,43 @@ class Workspace:
     def grants_by_scope(self) -> dict[str, list[tuple[Person, int, Grant]]]:
         """Every grant (with its index in the person's file) by the unit it is scoped to."""
         index: dict[str, list[tuple[Person, int, Grant]]] = defaultdict(list)
-        for person in self.people.values():
+        for person in dict.values(self.people):
             for position, grant in enumerate(person.grants):
                 index[grant.scope].append((person, position, grant))
         return index
 
+    def granted_on(self, scope: str) -> list[tuple[Person, int, Grant]]:
+        """Every grant scoped to ``scope``, with its holder and its index in the holder's file."""
+        self._note("scope:" + scope)
+        return self.grants_by_scope.get(scope, [])
+
     @cached_property
     def person_by_email(self) -> dict[str, Person]:
-        return {email.lower(): p for p in self.people.values() for email in p.emails}
+        return {email.lower(): p for p in dict.values(self.people) for email in p.emails}
+
+    @cached_property
+    def _people_by_email(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = defaultdict(list)
+        for person_id, person in dict.items(self.people):
+            for email in person.emails:
+                holders = index[email.lower()]
+                if person_id not in holders:
+                    holders.append(person_id)
+        return index
+
+    def people_with_email(self, email: str) -> list[str]:
+        """The ids of everyone listing ``email`` (any case), in the order of their files."""
+        self._note("email:" + email.lower())
+        return self._people_by_email.get(email.lower(), [])
 
     def holders(self, role: Role, scope: str, on: dt.date) -> list[Person]:
         """People holding ``role`` on ``scope`` on the given day (each once)."""
         seen: dict[str, Person] = {}
-        for person, _index, grant in self.grants_by_scope.get(scope, ()):
+        for person, _index, grant in self.granted_on(scope):
             if grant.role is role and grant.in_force(on):
                 seen.setdefault(person.hsa_id, person)
+        for person_id in seen:
+            self._note("person:" + person_id)
         return list(seen.values())
 
     @cached_property
@@ -102,23 +197,26 @@ class Workspace:
 
         Keyed by the role's plain string value: hashing the enum member runs Python code."""
         index: dict[tuple[str, str], list[Grant]] = defaultdict(list)
-        for person_id, person in self.people.items():
+        for person_id, person in dict.items(self.people):
             for grant in person.grants:
                 index[(person_id, grant.role._value_)].append(grant)
         return index
 
+    def grants_of(self, person_id: str, role: Role) -> list[Grant]:
+        """The grants of ``role`` that ``person_id`` holds (in force or not)."""
+        self._note("person:" + person_id)
+        return self.grants_by_person_role.get((person_id, role._value_), [])
+
     def holds_any(self, person_id: str, roles: Iterable[Role], scopes: Collection[str], on: dt.date) -> bool:
         """``holds`` for any of ``roles`` on any of ``scopes`` (one index lookup per role)."""
-        index = self.grants_by_person_role
         for role in roles:
-            for grant in index.get((person_id, role._value_), ()):
+            for grant in self.grants_of(person_id, role):
                 if grant.scope in scopes and grant.in_force(on):
                     return True
         return False
 
     def holds(self, person_id: str, role: Role, scope: str, on: dt.date) -> bool:
-        grants = self.grants_by_person_role.get((person_id, role._value_), ())
-        return any(g.scope == scope and g.in_force(on) for g in grants)
+        return any(g.scope == scope and g.in_force(on) for g in self.grants_of(person_id, role))
 
     def ancestors(self, unit_id: str) -> list[str]:
         """The unit itself and its parents up to the root (stops at unknown ids or a cycle)."""

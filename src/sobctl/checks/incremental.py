@@ -1,0 +1,457 @@
+"""Incremental validation: after a change, judge only the documents the change can concern.
+
+A full run under a :class:`~sobctl.repo.workspace.Tracker` learns, for every *subject* (a
+document the rules judge, named by its path), which documents and indexes its verdict looked
+up: ``unit:ID``, ``program:ID``, ``person:ID``, ``agreement:ID`` (found or not), ``scope:UNIT``
+(who holds roles on a unit) and ``email:ADDRESS``. That record is kept with the cache, keyed
+like the cache (sobctl's version, the verdict code, the day, the repository's place).
+
+A later run on a changed tree compares the content ids of every file with the record's.
+Each changed document *provides* keys in its old and in its new version (its own id; for a
+person also the scopes of their grants and their e-mail addresses). The subjects to judge
+again are the changed documents and every subject that looked up one of those keys; all
+others keep their recorded findings, which cannot have changed because nothing they looked
+at did. The documents the rules look up are loaded lazily, from the parse cache by content
+id. A changed sobctl.yaml, a change to more than :data:`MAX_CHANGED` documents, or anything
+the record cannot vouch for falls back to a full run, which writes a new record.
+
+The record only ever over-approximates what a subject depends on (a key stays listed until
+the next full run), so a subject is judged again too often, never too rarely; tests compare
+every incremental verdict with a full run over random sequences of changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import marshal
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sobctl.model.diagnostic import Diagnostic, Severity, Summary
+from sobctl.model.entities import Grant, Person
+from sobctl.repo import cache
+from sobctl.repo.workspace import (
+    CONFIG_FILE,
+    FOLDERS,
+    Folder,
+    Prepared,
+    Tracker,
+    Workspace,
+    _read_file,
+    discover,
+    file_name_problem,
+    missing_config,
+    parse_document,
+    prepare,
+    resolve_locations,
+    validate_prepared,
+)
+
+#: Above this many changed documents a full run is as quick and simpler.
+MAX_CHANGED = 2000
+RECORD_FORMAT = 1
+_FOLDER_OF_PATH = {folder.name: folder for folder in FOLDERS}
+
+Row = tuple[Any, ...]
+"""A located diagnostic as stored: code, severity, message, path, pointer, line, column, hint, extra."""
+
+
+def _row(item: Diagnostic) -> Row:
+    return (item.code, str(item.severity), item.message, item.path, tuple(item.pointer), item.line,
+            item.column, item.hint, item.extra)
+
+
+def _diagnostic(row: Row) -> Diagnostic:
+    code, severity, message, path, pointer, line, column, hint, extra = row
+    return Diagnostic(code, Severity(severity), message, path, tuple(pointer), line=line, column=column,
+                      hint=hint, extra=dict(extra) if extra else {})
+
+
+@dataclass
+class Record:
+    """What a tree state's verdict rests on (see the module docstring)."""
+
+    files: dict[str, str]  # every content path → its content id, as the cache saw them
+    loaded: set[str]  # document paths that loaded into the workspace (valid, named after their id)
+    load: dict[str, list[Row]]  # document path → its load diagnostics (parse, schema, file name)
+    rules: dict[str, list[Row]]  # subject path → the rules' findings about it
+    readers: dict[str, list[str]]  # key → subjects whose verdict looked it up
+    scope_people: dict[str, list[str]] = field(default_factory=dict)  # unit → people with grants on it
+    email_people: dict[str, list[str]] = field(default_factory=dict)  # address → people listing it
+
+    def dump(self) -> bytes:
+        return marshal.dumps((RECORD_FORMAT, self.files, self.loaded, self.load, self.rules, self.readers,
+                              self.scope_people, self.email_people))
+
+    @classmethod
+    def parse(cls, data: bytes) -> Record | None:
+        try:
+            value = marshal.loads(data)
+            if not isinstance(value, tuple) or len(value) != 8 or value[0] != RECORD_FORMAT:
+                return None
+            _, files, loaded, load, rules, readers, scope_people, email_people = value
+            if not all(isinstance(x, dict) for x in (files, load, rules, readers, scope_people, email_people)):
+                return None
+            if not isinstance(loaded, set):
+                return None
+            return cls(files, loaded, load, rules, readers, scope_people, email_people)
+        except (ValueError, EOFError, TypeError):
+            return None
+
+
+def record_key(state: cache.TreeState, today: dt.date) -> str:
+    """The record belongs to the verdict code (base key), the day, this repository and this Python."""
+    import hashlib
+
+    place = str(state.cache_dir)
+    return hashlib.sha256(f"{state.base}\0{today.isoformat()}\0{place}\0{sys.version}".encode()).hexdigest()
+
+
+def load_record(state: cache.TreeState, today: dt.date) -> Record | None:
+    payload = cache._read(state.cache_dir / "record", record_key(state, today))
+    return Record.parse(payload) if payload is not None else None
+
+
+def store_record(state: cache.TreeState, today: dt.date, record: Record) -> None:
+    cache._write(state.cache_dir / "record", record_key(state, today), record.dump())
+
+
+def drop_record(state: cache.TreeState) -> None:
+    cache._drop(state, "record")
+
+
+# --- what a document provides ------------------------------------------------------------------
+
+
+def _doc_path(relpath: str) -> Folder | None:
+    """The folder of a content document's path (``units/X.yaml``), or None for anything else."""
+    folder_name, _, name = relpath.partition("/")
+    folder = _FOLDER_OF_PATH.get(folder_name)
+    if folder is None or "/" in name or not name.endswith(".yaml") or name.startswith("."):
+        return None
+    return folder
+
+
+def provides(folder: Folder, document: Any) -> set[str]:
+    """The keys a loaded document answers: its id, and for a person their scopes and e-mails."""
+    keys = {f"{folder.kind}:{getattr(document, folder.id_field)}"}
+    if isinstance(document, Person):
+        keys.update("scope:" + grant.scope for grant in document.grants)
+        keys.update("email:" + email.lower() for email in document.emails)
+    return keys
+
+
+def _file_order(person_id: str) -> str:
+    return person_id + ".yaml"  # people are read in the order of their file names
+
+
+def people_indexes(people: Iterable[Person]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(unit → people with grants on it, address → people listing it), each in file order."""
+    scopes: dict[str, list[str]] = {}
+    emails: dict[str, list[str]] = {}
+    for person in people:
+        for grant in person.grants:
+            holders = scopes.setdefault(grant.scope, [])
+            if not holders or holders[-1] != person.hsa_id:
+                holders.append(person.hsa_id)
+        for email in person.emails:
+            listing = emails.setdefault(email.lower(), [])
+            if person.hsa_id not in listing:
+                listing.append(person.hsa_id)
+    return scopes, emails
+
+
+# --- a workspace that reads documents when the rules ask for them ------------------------------
+
+
+class LazyDocs(dict[str, Any]):
+    """Documents of one kind, each loaded the first time a rule looks it up (and noted)."""
+
+    __slots__ = ("folder", "loader", "missing", "prefix", "tracker")
+
+    def __init__(self, folder: Folder, loader: Callable[[Folder, str], Any], tracker: Tracker) -> None:
+        super().__init__()
+        self.folder = folder
+        self.loader = loader
+        self.prefix = folder.kind + ":"
+        self.tracker = tracker
+        self.missing: set[str] = set()
+
+    def _fetch(self, key: str) -> Any:
+        self.tracker.note(self.prefix + key)
+        found = dict.get(self, key)
+        if found is not None or key in self.missing:
+            return found
+        document = self.loader(self.folder, key)
+        if document is None:
+            self.missing.add(key)
+        else:
+            dict.__setitem__(self, key, document)
+        return document
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found = self._fetch(key)
+        return default if found is None else found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._fetch(key) is not None
+
+    def __getitem__(self, key: str) -> Any:
+        found = self._fetch(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def _whole(self, *_args: Any) -> Any:
+        raise AssertionError("an incremental run cannot list every document; judge through the context")
+
+    items = values = keys = __iter__ = __len__ = _whole
+
+
+class LazyWorkspace(Workspace):
+    """A workspace whose documents load on demand; its indexes come from the record."""
+
+    def __init__(self, root: Path, loader: Callable[[Folder, str], Any], tracker: Tracker,
+                 scope_people: dict[str, list[str]], email_people: dict[str, list[str]]) -> None:
+        tables = {folder.kind: LazyDocs(folder, loader, tracker) for folder in FOLDERS}
+        super().__init__(root=root, programs=tables["program"], units=tables["unit"], people=tables["person"],
+                         agreements=tables["agreement"], tracker=tracker)
+        self.scope_people = scope_people
+        self.email_people = email_people
+
+    def granted_on(self, scope: str) -> list[tuple[Person, int, Grant]]:
+        self._note("scope:" + scope)
+        found: list[tuple[Person, int, Grant]] = []
+        for person_id in self.scope_people.get(scope, ()):
+            person = self.people.get(person_id)
+            if person is not None:
+                found.extend((person, i, grant) for i, grant in enumerate(person.grants) if grant.scope == scope)
+        return found
+
+    def grants_of(self, person_id: str, role: Any) -> list[Grant]:
+        person = self.people.get(person_id)
+        return [grant for grant in person.grants if grant.role is role] if person is not None else []
+
+    def people_with_email(self, email: str) -> list[str]:
+        self._note("email:" + email.lower())
+        return self.email_people.get(email.lower(), [])
+
+
+# --- the runs ----------------------------------------------------------------------------------
+
+
+def record_of_full_run(workspace: Workspace, tracker: Tracker, files: dict[str, str],
+                       found: list[Diagnostic], doc_paths: set[str]) -> Record:
+    """The record of a full tracked run: ``found`` holds every located diagnostic."""
+    load: dict[str, list[Row]] = {}
+    rules: dict[str, list[Row]] = {}
+    load_paths = {id(d) for d in workspace.load_diagnostics}
+    for item in found:
+        if id(item) in load_paths:
+            if item.path in doc_paths:
+                load.setdefault(item.path, []).append(_row(item))
+        else:
+            rules.setdefault(item.path, []).append(_row(item))
+    readers: dict[str, list[str]] = {}
+    for subject, keys in tracker.reads.items():
+        for key in keys:
+            readers.setdefault(key, []).append(subject)
+    loaded = {
+        f"{folder.name}/{ident}.yaml" for folder in FOLDERS for ident in dict.keys(workspace.documents(folder.kind))
+    }
+    scopes, emails = people_indexes(dict.values(workspace.people))
+    return Record(dict(files), loaded, load, rules, readers, scopes, emails)
+
+
+@dataclass
+class _Changed:
+    path: str
+    folder: Folder
+    document: Any  # the new version, loaded (None when deleted or not loadable)
+    load: list[Diagnostic]
+    old_keys: set[str]
+    new_keys: set[str]
+
+
+def incremental_run(
+    root: Path,
+    today: dt.date,
+    files: dict[str, str],
+    record: Record,
+    stores: dict[str, Prepared],
+    remember: Callable[[str, Prepared], None],
+) -> tuple[list[Diagnostic], Summary, Record] | None:
+    """The verdict of the tree ``files`` (path → content id) from ``record`` of an earlier tree,
+    judging only what the difference concerns; None when only a full run can tell."""
+    if files.get(CONFIG_FILE) != record.files.get(CONFIG_FILE):
+        return None
+    changed_paths = sorted(
+        path for path in files.keys() | record.files.keys()
+        if files.get(path) != record.files.get(path) and _doc_path(path) is not None
+    )
+    if len(changed_paths) > MAX_CHANGED:
+        return None
+
+    def prepared_of(relpath: str, content_id: str | None) -> Prepared | Diagnostic:
+        stored = stores.get(content_id) if content_id is not None else None
+        if stored is not None:
+            return stored
+        raw, problem = _read_file(root, relpath)
+        if problem is not None or raw is None:
+            return problem or Diagnostic("SOB007", Severity.ERROR, "unreadable", relpath)
+        fresh = prepare(raw)
+        remember(relpath, fresh)
+        return fresh
+
+    def reread(relpath: str) -> Callable[[], bytes | None]:
+        return lambda: _read_file(root, relpath)[0]
+
+    def load_one(relpath: str, folder: Folder) -> tuple[Any, list[Diagnostic]]:
+        prepared = prepared_of(relpath, files.get(relpath))
+        if isinstance(prepared, Diagnostic):
+            return None, [prepared]
+        document, problems = validate_prepared(relpath, prepared, folder.model, reread(relpath))
+        if document is None:
+            return None, problems
+        mismatch = file_name_problem(relpath, folder, getattr(document, folder.id_field))
+        if mismatch is not None:
+            return None, [*problems, mismatch]
+        return document, problems
+
+    changes: list[_Changed] = []
+    for relpath in changed_paths:
+        folder = _doc_path(relpath)
+        assert folder is not None
+        old_keys: set[str] = set()
+        if relpath in record.loaded:
+            old = stores.get(record.files.get(relpath, ""))
+            if old is None or old[0] != "json":
+                return None  # the old version is not at hand: what it provided is unknown
+            old_document, _problems = validate_prepared(relpath, old, folder.model)
+            if old_document is None:
+                return None
+            old_keys = provides(folder, old_document)
+        document, problems = load_one(relpath, folder) if relpath in files else (None, [])
+        new_keys = provides(folder, document) if document is not None else set()
+        changes.append(_Changed(relpath, folder, document, problems, old_keys, new_keys))
+
+    keys = set().union(*(c.old_keys | c.new_keys for c in changes)) if changes else set()
+    focus = {c.path for c in changes}
+    for key in keys:
+        focus.update(record.readers.get(key, ()))
+
+    loaded = set(record.loaded)
+    for change in changes:
+        if change.document is None:
+            loaded.discard(change.path)
+        else:
+            loaded.add(change.path)
+    fresh = {c.path: c.document for c in changes if c.document is not None}
+    scope_people, email_people = _update_people_indexes(record, changes)
+
+    def loader(folder: Folder, ident: str) -> Any:
+        relpath = f"{folder.name}/{ident}.yaml"
+        if relpath in fresh:
+            return fresh[relpath]
+        if relpath not in loaded:
+            return None
+        document, _problems = load_one(relpath, folder)
+        return document
+
+    tracker = Tracker()
+    workspace = LazyWorkspace(root, loader, tracker, scope_people, email_people)
+    discovered, folder_problems = discover(root)
+    config_diagnostics = _load_config(root, workspace)
+    workspace.files = len(discovered) + len(folder_problems) + (1 if (root / CONFIG_FILE).exists() or
+                                                                 (root / CONFIG_FILE).is_symlink() else 0)
+
+    from sobctl.checks import run_checks
+
+    judged = run_checks(workspace, today, frozenset(focus))
+    new_load = [d for c in changes for d in c.load]
+    resolve_locations(root, judged + new_load)
+
+    load = dict(record.load)
+    for change in changes:
+        load.pop(change.path, None)
+    for item in new_load:
+        load.setdefault(item.path, []).append(_row(item))
+    rules = {path: rows for path, rows in record.rules.items() if path not in focus}
+    for item in judged:
+        rules.setdefault(item.path, []).append(_row(item))
+    readers = _update_readers(record.readers, tracker)
+    updated = Record(dict(files), loaded, load, rules, readers, scope_people, email_people)
+
+    discovered_paths = {relpath for relpath, _folder in discovered}
+    found = [*folder_problems, *config_diagnostics]
+    resolve_locations(root, found)
+    found.extend(_diagnostic(row) for path, rows in load.items() if path in discovered_paths for row in rows)
+    found.extend(_diagnostic(row) for rows in rules.values() for row in rows)
+    found.sort(key=Diagnostic.sort_key)
+    return found, Summary.of(found, workspace.files), updated
+
+
+def _load_config(root: Path, workspace: Workspace) -> list[Diagnostic]:
+    """sobctl.yaml into ``workspace`` (cheap, so read on every run), with its diagnostics."""
+    exists = (root / CONFIG_FILE).exists() or (root / CONFIG_FILE).is_symlink()
+    if not exists:
+        return [missing_config()]
+    raw, problem = _read_file(root, CONFIG_FILE)
+    if problem is not None:
+        return [problem]
+    if raw is None:
+        return [missing_config()]
+    from sobctl.model.entities import Config
+
+    config, problems = parse_document(CONFIG_FILE, raw, Config)
+    workspace.config = config if isinstance(config, Config) else None
+    return problems
+
+
+def _update_people_indexes(
+    record: Record, changes: list[_Changed]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    scopes = record.scope_people
+    emails = record.email_people
+    touched = [c for c in changes if c.folder.kind == "person"]
+    if not touched:
+        return scopes, emails
+    scopes = dict(scopes)
+    emails = dict(emails)
+    for change in touched:
+        person_id = change.path.rsplit("/", 1)[1].removesuffix(".yaml")
+        for key in change.old_keys | change.new_keys:
+            kind, _, value = key.partition(":")
+            table = scopes if kind == "scope" else emails if kind == "email" else None
+            if table is None:
+                continue
+            holders = [p for p in table.get(value, ()) if p != person_id]
+            if key in change.new_keys:
+                holders.append(person_id)
+                holders.sort(key=_file_order)
+            if holders:
+                table[value] = holders
+            else:
+                table.pop(value, None)
+    return scopes, emails
+
+
+def _update_readers(readers: dict[str, list[str]], tracker: Tracker) -> dict[str, list[str]]:
+    """The readers index with what this run's subjects looked up added (nothing is removed:
+    a stale entry only makes a later run judge a subject once more)."""
+    additions: dict[str, set[str]] = {}
+    for subject, keys in tracker.reads.items():
+        for key in keys:
+            additions.setdefault(key, set()).add(subject)
+    if not additions:
+        return readers
+    updated = dict(readers)
+    for key, subjects in additions.items():
+        listed = updated.get(key, [])
+        missing = subjects.difference(listed)
+        if missing:
+            updated[key] = [*listed, *sorted(missing)]
+    return updated

@@ -271,7 +271,7 @@ def test_a_small_change_is_judged_incrementally(repo: Path) -> None:
                                           lambda _path, _prepared: None)
     base.close()
     assert outcome is not None
-    found, _summary, updated = outcome
+    found, _summary, updated, _settled = outcome
     assert updated.files == state.files
     report = json.loads(validate(repo, "--no-cache"))
     full = sorted((d["code"], d["path"], d["message"]) for d in report["diagnostics"])

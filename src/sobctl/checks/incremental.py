@@ -39,6 +39,7 @@ from sobctl.repo.workspace import (
     Folder,
     Prepared,
     Tracker,
+    UnitHead,
     Workspace,
     _read_file,
     discover,
@@ -75,29 +76,37 @@ class Record:
     """What a tree state's verdict rests on (see the module docstring)."""
 
     files: dict[str, str]  # every content path → its content id, as the cache saw them
-    loaded: set[str]  # document paths that loaded into the workspace (valid, named after their id)
+    failed: set[str]  # document paths that did not load into the workspace (invalid, misnamed)
     load: dict[str, list[Row]]  # document path → its load diagnostics (parse, schema, file name)
     rules: dict[str, list[Row]]  # subject path → the rules' findings about it
-    readers: dict[str, list[str]]  # key → subjects whose verdict looked it up
-    scope_people: dict[str, list[str]] = field(default_factory=dict)  # unit → people with grants on it
-    email_people: dict[str, list[str]] = field(default_factory=dict)  # address → people listing it
+    # Lists are kept joined by newlines: a run reads a few of tens of thousands, and one string
+    # per entry loads many times faster than a list of strings.
+    readers: dict[str, str]  # key → subjects whose verdict looked it up
+    scope_people: dict[str, str] = field(default_factory=dict)  # unit → people with grants on it
+    email_people: dict[str, str] = field(default_factory=dict)  # address → people listing it
+    heads: dict[str, str] = field(default_factory=dict)  # unit → its head (UnitHead.dump)
+    # What listing the content folders found: how many files, and the problems (stray files,
+    # folders); the same as long as the same paths exist.
+    discovery: tuple[int, list[Row]] = (0, [])
 
     def dump(self) -> bytes:
-        return marshal.dumps((RECORD_FORMAT, self.files, self.loaded, self.load, self.rules, self.readers,
-                              self.scope_people, self.email_people))
+        return marshal.dumps((RECORD_FORMAT, self.files, self.failed, self.load, self.rules, self.readers,
+                              self.scope_people, self.email_people, self.heads, self.discovery))
 
     @classmethod
     def parse(cls, data: bytes) -> Record | None:
         try:
             value = marshal.loads(data)
-            if not isinstance(value, tuple) or len(value) != 8 or value[0] != RECORD_FORMAT:
+            if not isinstance(value, tuple) or len(value) != 10 or value[0] != RECORD_FORMAT:
                 return None
-            _, files, loaded, load, rules, readers, scope_people, email_people = value
-            if not all(isinstance(x, dict) for x in (files, load, rules, readers, scope_people, email_people)):
+            _, files, failed, load, rules, readers, scope_people, email_people, heads, discovery = value
+            tables = (files, load, rules, readers, scope_people, email_people, heads)
+            if not all(isinstance(x, dict) for x in tables) or not isinstance(failed, set):
                 return None
-            if not isinstance(loaded, set):
+            count, problems = discovery
+            if not isinstance(count, int) or not isinstance(problems, list):
                 return None
-            return cls(files, loaded, load, rules, readers, scope_people, email_people)
+            return cls(files, failed, load, rules, readers, scope_people, email_people, heads, (count, problems))
         except (ValueError, EOFError, TypeError):
             return None
 
@@ -144,11 +153,19 @@ def provides(folder: Folder, document: Any) -> set[str]:
     return keys
 
 
+def _split(joined: str | None) -> list[str]:
+    return joined.split("\n") if joined else []
+
+
+def head_row(document: Any) -> str | None:
+    return UnitHead.of(document).dump() if document is not None else None
+
+
 def _file_order(person_id: str) -> str:
     return person_id + ".yaml"  # people are read in the order of their file names
 
 
-def people_indexes(people: Iterable[Person]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def people_indexes(people: Iterable[Person]) -> tuple[dict[str, str], dict[str, str]]:
     """(unit → people with grants on it, address → people listing it), each in file order."""
     scopes: dict[str, list[str]] = {}
     emails: dict[str, list[str]] = {}
@@ -161,7 +178,8 @@ def people_indexes(people: Iterable[Person]) -> tuple[dict[str, list[str]], dict
             listing = emails.setdefault(email.lower(), [])
             if person.hsa_id not in listing:
                 listing.append(person.hsa_id)
-    return scopes, emails
+    return ({scope: "\n".join(ids) for scope, ids in scopes.items()},
+            {email: "\n".join(ids) for email, ids in emails.items()})
 
 
 # --- a workspace that reads documents when the rules ask for them ------------------------------
@@ -215,17 +233,29 @@ class LazyWorkspace(Workspace):
     """A workspace whose documents load on demand; its indexes come from the record."""
 
     def __init__(self, root: Path, loader: Callable[[Folder, str], Any], tracker: Tracker,
-                 scope_people: dict[str, list[str]], email_people: dict[str, list[str]]) -> None:
+                 scope_people: dict[str, str], email_people: dict[str, str], heads: dict[str, str]) -> None:
         tables = {folder.kind: LazyDocs(folder, loader, tracker) for folder in FOLDERS}
         super().__init__(root=root, programs=tables["program"], units=tables["unit"], people=tables["person"],
                          agreements=tables["agreement"], tracker=tracker)
         self.scope_people = scope_people
         self.email_people = email_people
+        self.heads = heads
+        self.loaded_heads: dict[str, UnitHead] = {}
+
+    def unit_head(self, unit_id: str) -> UnitHead | None:
+        self._note("unit-head:" + unit_id)
+        head = self.loaded_heads.get(unit_id)
+        if head is None:
+            row = self.heads.get(unit_id)
+            if row is None:
+                return None
+            head = self.loaded_heads[unit_id] = UnitHead.load(row)
+        return head
 
     def granted_on(self, scope: str) -> list[tuple[Person, int, Grant]]:
         self._note("scope:" + scope)
         found: list[tuple[Person, int, Grant]] = []
-        for person_id in self.scope_people.get(scope, ()):
+        for person_id in _split(self.scope_people.get(scope)):
             person = self.people.get(person_id)
             if person is not None:
                 found.extend((person, i, grant) for i, grant in enumerate(person.grants) if grant.scope == scope)
@@ -237,7 +267,7 @@ class LazyWorkspace(Workspace):
 
     def people_with_email(self, email: str) -> list[str]:
         self._note("email:" + email.lower())
-        return self.email_people.get(email.lower(), [])
+        return _split(self.email_people.get(email.lower()))
 
 
 # --- the runs ----------------------------------------------------------------------------------
@@ -249,21 +279,27 @@ def record_of_full_run(workspace: Workspace, tracker: Tracker, files: dict[str, 
     load: dict[str, list[Row]] = {}
     rules: dict[str, list[Row]] = {}
     load_paths = {id(d) for d in workspace.load_diagnostics}
+    discovered: list[Row] = []
     for item in found:
         if id(item) in load_paths:
             if item.path in doc_paths:
                 load.setdefault(item.path, []).append(_row(item))
+            elif item.path != CONFIG_FILE:
+                discovered.append(_row(item))
         else:
             rules.setdefault(item.path, []).append(_row(item))
-    readers: dict[str, list[str]] = {}
+    lists: dict[str, list[str]] = {}
     for subject, keys in tracker.reads.items():
         for key in keys:
-            readers.setdefault(key, []).append(subject)
+            lists.setdefault(key, []).append(subject)
+    readers = {key: "\n".join(subjects) for key, subjects in lists.items()}
     loaded = {
         f"{folder.name}/{ident}.yaml" for folder in FOLDERS for ident in dict.keys(workspace.documents(folder.kind))
     }
+    failed = doc_paths - loaded
     scopes, emails = people_indexes(dict.values(workspace.people))
-    return Record(dict(files), loaded, load, rules, readers, scopes, emails)
+    heads = {unit_id: UnitHead.of(unit).dump() for unit_id, unit in dict.items(workspace.units)}
+    return Record(dict(files), failed, load, rules, readers, scopes, emails, heads, (workspace.files, discovered))
 
 
 @dataclass
@@ -283,9 +319,12 @@ def incremental_run(
     record: Record,
     stores: dict[str, Prepared],
     remember: Callable[[str, Prepared], None],
-) -> tuple[list[Diagnostic], Summary, Record] | None:
+) -> tuple[list[Diagnostic], Summary, Record, bool] | None:
     """The verdict of the tree ``files`` (path → content id) from ``record`` of an earlier tree,
-    judging only what the difference concerns; None when only a full run can tell."""
+    judging only what the difference concerns; None when only a full run can tell.
+
+    The last item says whether every byte read from disk was the content its id names (and
+    no folder was listed), so the tree cannot have changed under the run in a way that matters."""
     if files.get(CONFIG_FILE) != record.files.get(CONFIG_FILE):
         return None
     changed_paths = sorted(
@@ -295,11 +334,15 @@ def incremental_run(
     if len(changed_paths) > MAX_CHANGED:
         return None
 
+    unverified: list[str] = []
+
     def prepared_of(relpath: str, content_id: str | None) -> Prepared | Diagnostic:
         stored = stores.get(content_id) if content_id is not None else None
         if stored is not None:
             return stored
         raw, problem = _read_file(root, relpath)
+        if raw is None or content_id != cache.blob_id(raw):
+            unverified.append(relpath)  # not provably the bytes the tree state names
         if problem is not None or raw is None:
             return problem or Diagnostic("SOB007", Severity.ERROR, "unreadable", relpath)
         fresh = prepare(raw)
@@ -322,11 +365,13 @@ def incremental_run(
         return document, problems
 
     changes: list[_Changed] = []
+    heads = dict(record.heads)
     for relpath in changed_paths:
         folder = _doc_path(relpath)
         assert folder is not None
         old_keys: set[str] = set()
-        if relpath in record.loaded:
+        old_document: Any = None
+        if relpath in record.files and relpath not in record.failed:
             old = stores.get(record.files.get(relpath, ""))
             if old is None or old[0] != "json":
                 return None  # the old version is not at hand: what it provided is unknown
@@ -337,18 +382,27 @@ def incremental_run(
         document, problems = load_one(relpath, folder) if relpath in files else (None, [])
         new_keys = provides(folder, document) if document is not None else set()
         changes.append(_Changed(relpath, folder, document, problems, old_keys, new_keys))
+        if folder.kind == "unit":
+            new_head = head_row(document)
+            if head_row(old_document) != new_head:
+                unit_id = relpath[len("units/") : -len(".yaml")]
+                old_keys.add("unit-head:" + unit_id)
+                if new_head is None:
+                    heads.pop(unit_id, None)
+                else:
+                    heads[unit_id] = new_head
 
     keys = set().union(*(c.old_keys | c.new_keys for c in changes)) if changes else set()
     focus = {c.path for c in changes}
     for key in keys:
-        focus.update(record.readers.get(key, ()))
+        focus.update(_split(record.readers.get(key)))
 
-    loaded = set(record.loaded)
+    failed = set(record.failed)
     for change in changes:
-        if change.document is None:
-            loaded.discard(change.path)
+        if change.document is None and change.path in files:
+            failed.add(change.path)
         else:
-            loaded.add(change.path)
+            failed.discard(change.path)
     fresh = {c.path: c.document for c in changes if c.document is not None}
     scope_people, email_people = _update_people_indexes(record, changes)
 
@@ -356,17 +410,24 @@ def incremental_run(
         relpath = f"{folder.name}/{ident}.yaml"
         if relpath in fresh:
             return fresh[relpath]
-        if relpath not in loaded:
+        if relpath not in files or relpath in failed:
             return None
         document, _problems = load_one(relpath, folder)
         return document
 
     tracker = Tracker()
-    workspace = LazyWorkspace(root, loader, tracker, scope_people, email_people)
-    discovered, folder_problems = discover(root)
-    config_diagnostics = _load_config(root, workspace)
-    workspace.files = len(discovered) + len(folder_problems) + (1 if (root / CONFIG_FILE).exists() or
-                                                                 (root / CONFIG_FILE).is_symlink() else 0)
+    workspace = LazyWorkspace(root, loader, tracker, scope_people, email_people, heads)
+    config_diagnostics = _load_config(root, workspace, files.get(CONFIG_FILE), unverified)
+    if files.keys() == record.files.keys():
+        discovery = record.discovery
+    else:
+        discovered, folder_problems = discover(root)
+        unverified.append("")  # a listing cannot be checked against the tree state: list the tree again after
+        resolve_locations(root, folder_problems)
+        config_exists = (root / CONFIG_FILE).exists() or (root / CONFIG_FILE).is_symlink()
+        count = len(discovered) + len(folder_problems) + (1 if config_exists else 0)
+        discovery = (count, [_row(item) for item in folder_problems])
+    workspace.files = discovery[0]
 
     from sobctl.checks import run_checks
 
@@ -383,23 +444,26 @@ def incremental_run(
     for item in judged:
         rules.setdefault(item.path, []).append(_row(item))
     readers = _update_readers(record.readers, tracker)
-    updated = Record(dict(files), loaded, load, rules, readers, scope_people, email_people)
+    updated = Record(dict(files), failed, load, rules, readers, scope_people, email_people, heads, discovery)
 
-    discovered_paths = {relpath for relpath, _folder in discovered}
-    found = [*folder_problems, *config_diagnostics]
-    resolve_locations(root, found)
-    found.extend(_diagnostic(row) for path, rows in load.items() if path in discovered_paths for row in rows)
+    found = [*config_diagnostics, *(_diagnostic(row) for row in discovery[1])]
+    resolve_locations(root, config_diagnostics)
+    found.extend(_diagnostic(row) for rows in load.values() for row in rows)
     found.extend(_diagnostic(row) for rows in rules.values() for row in rows)
     found.sort(key=Diagnostic.sort_key)
-    return found, Summary.of(found, workspace.files), updated
+    return found, Summary.of(found, workspace.files), updated, not unverified
 
 
-def _load_config(root: Path, workspace: Workspace) -> list[Diagnostic]:
+def _load_config(
+    root: Path, workspace: Workspace, content_id: str | None, unverified: list[str]
+) -> list[Diagnostic]:
     """sobctl.yaml into ``workspace`` (cheap, so read on every run), with its diagnostics."""
     exists = (root / CONFIG_FILE).exists() or (root / CONFIG_FILE).is_symlink()
     if not exists:
         return [missing_config()]
     raw, problem = _read_file(root, CONFIG_FILE)
+    if raw is None or content_id != cache.blob_id(raw):
+        unverified.append(CONFIG_FILE)
     if problem is not None:
         return [problem]
     if raw is None:
@@ -411,9 +475,7 @@ def _load_config(root: Path, workspace: Workspace) -> list[Diagnostic]:
     return problems
 
 
-def _update_people_indexes(
-    record: Record, changes: list[_Changed]
-) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def _update_people_indexes(record: Record, changes: list[_Changed]) -> tuple[dict[str, str], dict[str, str]]:
     scopes = record.scope_people
     emails = record.email_people
     touched = [c for c in changes if c.folder.kind == "person"]
@@ -428,18 +490,18 @@ def _update_people_indexes(
             table = scopes if kind == "scope" else emails if kind == "email" else None
             if table is None:
                 continue
-            holders = [p for p in table.get(value, ()) if p != person_id]
+            holders = [p for p in _split(table.get(value)) if p != person_id]
             if key in change.new_keys:
                 holders.append(person_id)
                 holders.sort(key=_file_order)
             if holders:
-                table[value] = holders
+                table[value] = "\n".join(holders)
             else:
                 table.pop(value, None)
     return scopes, emails
 
 
-def _update_readers(readers: dict[str, list[str]], tracker: Tracker) -> dict[str, list[str]]:
+def _update_readers(readers: dict[str, str], tracker: Tracker) -> dict[str, str]:
     """The readers index with what this run's subjects looked up added (nothing is removed:
     a stale entry only makes a later run judge a subject once more)."""
     additions: dict[str, set[str]] = {}
@@ -450,8 +512,8 @@ def _update_readers(readers: dict[str, list[str]], tracker: Tracker) -> dict[str
         return readers
     updated = dict(readers)
     for key, subjects in additions.items():
-        listed = updated.get(key, [])
-        missing = subjects.difference(listed)
+        listed = updated.get(key)
+        missing = subjects.difference(_split(listed))
         if missing:
-            updated[key] = [*listed, *sorted(missing)]
+            updated[key] = "\n".join([*_split(listed), *sorted(missing)])
     return updated

@@ -51,7 +51,7 @@ def unit_references(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
     for unit_id, unit in ctx.each("unit"):
         path = path_of("unit", unit_id)
-        if unit.parent is not None and unit.parent not in ws.units:
+        if unit.parent is not None and ws.unit_head(unit.parent) is None:
             yield diagnostic(
                 "SOB101", _("parent '{parent}' is not a unit in units/").format(parent=unit.parent), path, ("parent",)
             )
@@ -82,7 +82,7 @@ def program_references(ctx: Context) -> Iterator[Diagnostic]:
         path = path_of("program", program_id)
         for field in ("owning_unit", "publishing_unit"):
             target = getattr(program, field)
-            unit = ws.units.get(target)
+            unit = ws.unit_head(target)
             if unit is None:
                 message = (
                     _("owning unit '{unit}' is not a unit in units/")
@@ -142,7 +142,7 @@ def person_references(ctx: Context) -> Iterator[Diagnostic]:
         for g, grant in enumerate(person.grants):
             yield from _person(ctx, grant.granted_by, path, ("grants", g, "granted_by"), N_("granter"))
             yield from _person(ctx, grant.revoked_by, path, ("grants", g, "revoked_by"), N_("revoker"))
-            unit = ws.units.get(grant.scope)
+            unit = ws.unit_head(grant.scope)
             if grant.role in PROVIDER_ROLES:
                 if provider is not None and grant.scope != provider:
                     yield diagnostic(

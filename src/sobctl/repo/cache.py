@@ -156,7 +156,8 @@ def _worktree_id(path: Path) -> str | None:
 
 
 def _write(path: Path, key: str, *parts: bytes) -> None:
-    from sobctl.repo.files import atomic_write
+    """Write a framed cache file atomically; no fsync: a torn file fails its CRC and is ignored."""
+    from sobctl.repo.files import atomic_stream
 
     crc = 0
     length = 0
@@ -165,8 +166,10 @@ def _write(path: Path, key: str, *parts: bytes) -> None:
         length += len(part)
     header = MAGIC + key.encode() + b"\n" + struct.pack(">QI", length, crc)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, b"".join((header, *parts)))
+        with atomic_stream(path, durable=False) as stream:
+            stream.write(header)
+            for part in parts:
+                stream.write(part)
     except OSError:
         pass  # a cache that cannot be written is no cache, not a failure
 
@@ -422,6 +425,7 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
         return cached
     base = load_blobs(state)
     record: Any = None  # what the verdict rests on, for the next run to judge only what changes
+    settled = False  # the run read only bytes whose content ids it checked: no need to list the tree again
     if not base.entries:
         # A full parse: stream every result into a new base as it is made; no delta applies to it.
         # It keeps no dependency record: tracking every lookup would cost a first run a third
@@ -463,6 +467,7 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
             if outcome is not None:
                 found = (outcome[0], outcome[1])
                 record = outcome[2]
+                settled = outcome[3]
             else:
                 known = {path: stores[cid] for path, cid in state.files.items() if cid in stores}
                 found, record = _check_tracked(root, today, known, remember, state.files)
@@ -478,7 +483,7 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
         finally:
             base.close()
             delta.close()
-    after = tree_state(root, today, state.base)
+    after = state if settled else tree_state(root, today, state.base)
     if after is None or after.key != state.key:
         # Files changed while they were read: what was stored may not match the ids it is filed
         # under. Keep nothing from this run.

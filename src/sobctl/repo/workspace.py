@@ -15,14 +15,25 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
 from sobctl.i18n import _
 from sobctl.model.codes import severity_of
 from sobctl.model.diagnostic import Diagnostic, Pointer
-from sobctl.model.entities import Agreement, Config, Grant, Person, Program, Role, Unit
+from sobctl.model.entities import (
+    Agreement,
+    Config,
+    Grant,
+    Ownership,
+    OwnershipInfo,
+    Person,
+    Program,
+    Role,
+    Unit,
+    UnitType,
+)
 from sobctl.repo.schema_errors import schema_message
 from sobctl.repo.yamlio import ParseFailure, compose, decode, load_fast, locate, read_bounded
 
@@ -108,6 +119,31 @@ class Docs(dict[str, Any]):
 
 
 KINDS = ("program", "unit", "person", "agreement")
+
+
+class UnitHead(NamedTuple):
+    """A unit's type, parent and ownership: all that rules read of a unit they do not judge."""
+
+    type: UnitType
+    parent: str | None
+    ownership: OwnershipInfo | None
+
+    @classmethod
+    def of(cls, unit: Unit) -> UnitHead:
+        return cls(unit.type, unit.parent, unit.ownership)
+
+    def dump(self) -> str:
+        """The head as one string (ids are never empty, so an empty part means none)."""
+        ownership = self.ownership
+        return "\0".join((self.type.value, self.parent or "", ownership.kind.value if ownership else "",
+                           (ownership.care_agreement or "") if ownership else ""))
+
+    @classmethod
+    def load(cls, row: str) -> UnitHead:
+        kind, parent, owner_kind, agreement = row.split("\0")
+        ownership = (OwnershipInfo.model_construct(kind=Ownership(owner_kind), care_agreement=agreement or None)
+                     if owner_kind else None)
+        return cls(UnitType(kind), parent or None, ownership)
 
 
 @dataclass
@@ -218,20 +254,26 @@ class Workspace:
     def holds(self, person_id: str, role: Role, scope: str, on: dt.date) -> bool:
         return any(g.scope == scope and g.in_force(on) for g in self.grants_of(person_id, role))
 
+    def unit_head(self, unit_id: str) -> UnitHead | Unit | None:
+        """What rules may know of another unit than the one they judge: its type, parent and
+        ownership (None when there is no such unit). A unit's other fields concern only itself."""
+        self._note("unit-head:" + unit_id)
+        return dict.get(self.units, unit_id)
+
     def ancestors(self, unit_id: str) -> list[str]:
         """The unit itself and its parents up to the root (stops at unknown ids or a cycle)."""
         chain: list[str] = []
         current: str | None = unit_id
         while current is not None and current not in chain:
             chain.append(current)
-            unit = self.units.get(current)
+            unit = self.unit_head(current)
             current = unit.parent if unit else None
         return chain
 
     def ownership_of(self, unit_id: str) -> tuple[str, Any]:
         """The nearest declared ownership up the tree: (unit that declares it, OwnershipInfo|None)."""
         for ancestor in self.ancestors(unit_id):
-            unit = self.units.get(ancestor)
+            unit = self.unit_head(ancestor)
             if unit is not None and unit.ownership is not None:
                 return ancestor, unit.ownership
         return unit_id, None

@@ -48,7 +48,7 @@ class Context:
                 tracker.begin(f"{folder}/{ident}.yaml")
             yield ident, document
         if tracker is not None:
-            tracker.current = None
+            tracker.end()
 
     def config_subject(self) -> bool:
         """Whether sobctl.yaml is to be judged (then it is the current subject until the next one)."""
@@ -84,10 +84,10 @@ def run_checks(workspace: Workspace, today: dt.date, focus: frozenset[str] | Non
         for item in check(context):
             # A finding about another document than the current subject would escape the
             # dependency record, and a later incremental run could miss its change.
-            if tracker.current is None or tracker.reads.get(item.path) is not tracker.current:
+            if tracker.subject != item.path:
                 raise AssertionError(f"{check.__name__} reported on {item.path} outside its subject")
             found.append(item)
-        tracker.current = None
+        tracker.end()
     return found
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import marshal
 import sys
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,32 +82,43 @@ class Record:
     rules: dict[str, list[Row]]  # subject path → the rules' findings about it
     # Lists are kept joined by newlines: a run reads a few of tens of thousands, and one string
     # per entry loads many times faster than a list of strings.
-    readers: dict[str, str]  # key → subjects whose verdict looked it up
+    # key → the subjects whose verdict looked it up, as indexes into ``subjects`` packed as
+    # unsigned 32-bit integers (hundreds of thousands of entries load as a few bytes objects)
+    readers: dict[str, bytes]
     scope_people: dict[str, str] = field(default_factory=dict)  # unit → people with grants on it
     email_people: dict[str, str] = field(default_factory=dict)  # address → people listing it
     heads: dict[str, str] = field(default_factory=dict)  # unit → its head (UnitHead.dump)
     # What listing the content folders found: how many files, and the problems (stray files,
     # folders); the same as long as the same paths exist.
     discovery: tuple[int, list[Row]] = (0, [])
+    subjects: list[str] = field(default_factory=list)
+
+    def readers_of(self, key: str) -> list[str]:
+        packed = self.readers.get(key)
+        if not packed:
+            return []
+        subjects = self.subjects
+        return [subjects[i] for i in array("I", packed)]
 
     def dump(self) -> bytes:
         return marshal.dumps((RECORD_FORMAT, self.files, self.failed, self.load, self.rules, self.readers,
-                              self.scope_people, self.email_people, self.heads, self.discovery))
+                              self.scope_people, self.email_people, self.heads, self.discovery, self.subjects))
 
     @classmethod
     def parse(cls, data: bytes) -> Record | None:
         try:
             value = marshal.loads(data)
-            if not isinstance(value, tuple) or len(value) != 10 or value[0] != RECORD_FORMAT:
+            if not isinstance(value, tuple) or len(value) != 11 or value[0] != RECORD_FORMAT:
                 return None
-            _, files, failed, load, rules, readers, scope_people, email_people, heads, discovery = value
+            _, files, failed, load, rules, readers, scope_people, email_people, heads, discovery, subjects = value
             tables = (files, load, rules, readers, scope_people, email_people, heads)
             if not all(isinstance(x, dict) for x in tables) or not isinstance(failed, set):
                 return None
             count, problems = discovery
-            if not isinstance(count, int) or not isinstance(problems, list):
+            if not isinstance(count, int) or not isinstance(problems, list) or not isinstance(subjects, list):
                 return None
-            return cls(files, failed, load, rules, readers, scope_people, email_people, heads, (count, problems))
+            return cls(files, failed, load, rules, readers, scope_people, email_people, heads, (count, problems),
+                       subjects)
         except (ValueError, EOFError, TypeError):
             return None
 
@@ -288,18 +300,16 @@ def record_of_full_run(workspace: Workspace, tracker: Tracker, files: dict[str, 
                 discovered.append(_row(item))
         else:
             rules.setdefault(item.path, []).append(_row(item))
-    lists: dict[str, list[str]] = {}
-    for subject, keys in tracker.reads.items():
-        for key in keys:
-            lists.setdefault(key, []).append(subject)
-    readers = {key: "\n".join(subjects) for key, subjects in lists.items()}
+    subjects = tracker.subjects
+    readers = {key: tracker.packed(key).tobytes() for key in tracker.readers}
     loaded = {
         f"{folder.name}/{ident}.yaml" for folder in FOLDERS for ident in dict.keys(workspace.documents(folder.kind))
     }
     failed = doc_paths - loaded
     scopes, emails = people_indexes(dict.values(workspace.people))
     heads = {unit_id: UnitHead.of(unit).dump() for unit_id, unit in dict.items(workspace.units)}
-    return Record(dict(files), failed, load, rules, readers, scopes, emails, heads, (workspace.files, discovered))
+    return Record(dict(files), failed, load, rules, readers, scopes, emails, heads, (workspace.files, discovered),
+                  subjects)
 
 
 @dataclass
@@ -395,7 +405,7 @@ def incremental_run(
     keys = set().union(*(c.old_keys | c.new_keys for c in changes)) if changes else set()
     focus = {c.path for c in changes}
     for key in keys:
-        focus.update(_split(record.readers.get(key)))
+        focus.update(record.readers_of(key))
 
     failed = set(record.failed)
     for change in changes:
@@ -415,7 +425,7 @@ def incremental_run(
         document, _problems = load_one(relpath, folder)
         return document
 
-    tracker = Tracker()
+    tracker = Tracker(record.subjects)
     workspace = LazyWorkspace(root, loader, tracker, scope_people, email_people, heads)
     config_diagnostics = _load_config(root, workspace, files.get(CONFIG_FILE), unverified)
     if files.keys() == record.files.keys():
@@ -443,8 +453,9 @@ def incremental_run(
     rules = {path: rows for path, rows in record.rules.items() if path not in focus}
     for item in judged:
         rules.setdefault(item.path, []).append(_row(item))
-    readers = _update_readers(record.readers, tracker)
-    updated = Record(dict(files), failed, load, rules, readers, scope_people, email_people, heads, discovery)
+    readers, subjects = _update_readers(record, tracker)
+    updated = Record(dict(files), failed, load, rules, readers, scope_people, email_people, heads, discovery,
+                     subjects)
 
     found = [*config_diagnostics, *(_diagnostic(row) for row in discovery[1])]
     resolve_locations(root, config_diagnostics)
@@ -501,19 +512,17 @@ def _update_people_indexes(record: Record, changes: list[_Changed]) -> tuple[dic
     return scopes, emails
 
 
-def _update_readers(readers: dict[str, str], tracker: Tracker) -> dict[str, str]:
+def _update_readers(record: Record, tracker: Tracker) -> tuple[dict[str, bytes], list[str]]:
     """The readers index with what this run's subjects looked up added (nothing is removed:
-    a stale entry only makes a later run judge a subject once more)."""
-    additions: dict[str, set[str]] = {}
-    for subject, keys in tracker.reads.items():
-        for key in keys:
-            additions.setdefault(key, set()).add(subject)
-    if not additions:
-        return readers
-    updated = dict(readers)
-    for key, subjects in additions.items():
-        listed = updated.get(key)
-        missing = subjects.difference(_split(listed))
+    a stale entry only makes a later run judge a subject once more). ``tracker`` numbers
+    subjects from the record's list onwards."""
+    if not tracker.readers:
+        return record.readers, record.subjects
+    updated = dict(record.readers)
+    for key in tracker.readers:
+        listed = array("I", updated.get(key, b""))
+        missing = set(tracker.readers[key]).difference(listed)
         if missing:
-            updated[key] = "\n".join([*_split(listed), *sorted(missing)])
-    return updated
+            listed.extend(sorted(missing))
+            updated[key] = listed.tobytes()
+    return updated, tracker.subjects

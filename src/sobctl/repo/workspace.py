@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import stat
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -74,21 +75,48 @@ class Tracker:
 
     A rule run attributes every lookup made while a subject (a document's path) is current to
     that subject: ``unit:ID``, ``program:ID``, ``person:ID``, ``agreement:ID`` for documents
-    (found or not), ``scope:HSA-ID`` for who holds roles on a unit, ``email:ADDRESS``.
+    (found or not), ``unit-head:ID`` for a unit's type, parent and ownership, ``scope:HSA-ID``
+    for who holds roles on a unit, ``email:ADDRESS``. Subjects are numbered (``subjects``,
+    which may start from an earlier run's list); ``readers`` maps each key to the numbers of
+    the subjects that looked it up, possibly repeated (see :meth:`packed`).
     """
 
-    __slots__ = ("current", "reads")
+    __slots__ = ("number", "numbers", "readers", "subject", "subjects")
 
-    def __init__(self) -> None:
-        self.current: set[str] | None = None
-        self.reads: dict[str, set[str]] = {}
+    def __init__(self, subjects: list[str] | None = None) -> None:
+        self.subject: str | None = None
+        self.number = -1
+        self.subjects: list[str] = list(subjects or ())
+        self.numbers: dict[str, int] | None = None
+        self.readers: dict[str, array[int]] = {}
 
     def begin(self, subject: str) -> None:
-        self.current = self.reads.setdefault(subject, set())
+        if self.numbers is None:
+            self.numbers = {path: number for number, path in enumerate(self.subjects)}
+        number = self.numbers.get(subject)
+        if number is None:
+            number = self.numbers[subject] = len(self.subjects)
+            self.subjects.append(subject)
+        self.subject = subject
+        self.number = number
+
+    def end(self) -> None:
+        self.subject = None
+        self.number = -1
 
     def note(self, key: str) -> None:
-        if self.current is not None:
-            self.current.add(key)
+        number = self.number
+        if number < 0:
+            return
+        listed = self.readers.get(key)
+        if listed is None:
+            self.readers[key] = array("I", (number,))
+        elif listed[-1] != number:
+            listed.append(number)
+
+    def packed(self, key: str) -> array[int]:
+        """The subjects that looked ``key`` up, each once, in order."""
+        return array("I", sorted(set(self.readers.get(key, ()))))
 
 
 class Docs(dict[str, Any]):

@@ -1,58 +1,81 @@
-"""The parse cache under .git/ gives exactly what a fresh load gives, and never misses an edit."""
+"""Acts start from the validation cache and judge their change incrementally: the documents a
+session reads are exactly what a fresh load reads, no edit is missed, and the verdict an act
+leaves behind is the verdict a full run gives."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 from admin_support import P003, PROVIDER, U200, U300, act
-from conftest import git, snapshot
-from sobctl.ops.cache import load_workspace_cached, open_cache
+from conftest import TODAY, git, run_cli, snapshot
+from sobctl.ops.session import open_session
 from sobctl.repo.workspace import Workspace, load_workspace
 
 
 def summary(ws: Workspace) -> tuple[object, ...]:
-    diagnostics = sorted((d.code, d.path, d.message) for d in ws.load_diagnostics)
-    return (ws.config, ws.programs, ws.units, ws.people, ws.agreements, diagnostics, ws.files)
+    return (ws.config, dict(ws.programs.items()), dict(ws.units.items()), dict(ws.people.items()),
+            dict(ws.agreements.items()), ws.files)
 
 
-def cached(root: Path) -> Workspace:
-    cache = open_cache(root / ".git")
-    workspace = load_workspace_cached(root, cache)
-    cache.save()
-    return workspace
+def session_view(root: Path) -> tuple[object, ...]:
+    with open_session(root, dt.date.fromisoformat(TODAY), lock=False) as session:
+        assert session.current is not None  # the cache is in use
+        return summary(session.workspace)
 
 
-def test_cached_load_equals_a_fresh_load_with_errors_and_odd_files(region: Path) -> None:
+def validate(root: Path, *extra: str) -> str:
+    result = run_cli("validate", "--repo", str(root), "--as-of", TODAY, "--format", "json", *extra)
+    assert result.code in (0, 1), result.stderr
+    return result.stdout
+
+
+def test_a_session_reads_what_a_fresh_load_reads_with_errors_and_odd_files(region: Path) -> None:
     (region / "agreements" / "broken.yaml").write_text("id: broken\nkind: nonsense\n")
     (region / "units" / "SE2321000016-U999.yaml").write_text("hsa_id: SE2321000016-U998\nname: x\ntype: care-unit\n")
     (region / "units" / "notes.txt").write_text("not yaml\n")
     (region / "roles" / "bad.yaml").write_text("{unclosed: [\n")
-    for _ in range(3):  # empty cache, then from the cache file, then again
-        assert summary(cached(region)) == summary(load_workspace(region))
-    assert (region / ".git" / "sobctl-cache" / "workspace.pickle").is_file()
+    for _ in range(3):  # empty cache, then from the cache files, then again
+        assert session_view(region) == summary(load_workspace(region))
+    assert (region / ".git" / "sobctl-cache" / "record").is_file()
 
 
 def test_an_edit_with_the_same_size_and_a_forged_modification_time_is_seen(region: Path) -> None:
     path = region / "units" / f"{U300}.yaml"
-    cached(region)
+    session_view(region)
     info = path.stat()
     text = path.read_text()
     path.write_text(text.replace("Vårdcentral Söder", "Vårdcentral Södra"))  # same length
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
     assert path.stat().st_size == info.st_size
-    assert cached(region).units[U300].name == "Vårdcentral Södra"
+    assert session_view(region) == summary(load_workspace(region))
+    with open_session(region, dt.date.fromisoformat(TODAY), lock=False) as session:
+        assert session.workspace.units[U300].name == "Vårdcentral Södra"
 
 
 def test_deleted_and_added_files_are_seen(region: Path) -> None:
-    cached(region)
+    session_view(region)
     (region / "units" / f"{U300}.yaml").unlink()
-    assert U300 not in cached(region).units
-    assert summary(cached(region)) == summary(load_workspace(region))
+    (region / "units" / "SE2321000016-U777.yaml").write_text(
+        "hsa_id: SE2321000016-U777\nname: Ny enhet\ntype: care-unit\nparent: SE2321000016-0000\n")
+    assert session_view(region) == summary(load_workspace(region))
+    with open_session(region, dt.date.fromisoformat(TODAY), lock=False) as session:
+        assert U300 not in session.workspace.units
+        assert "SE2321000016-U777" in session.workspace.units
 
 
-def test_remembered_findings_follow_the_repository_state(region: Path) -> None:
-    assert act(region, "unit", "activate", U300).code == 0  # remembers the findings of the new state
+def test_the_verdict_an_act_leaves_is_a_full_runs_verdict(region: Path) -> None:
+    assert act(region, "unit", "activate", U300).code == 0
+    assert validate(region) == validate(region, "--no-cache")
+    assert act(region, "assign", "kbt-depression", U300, "--approved-by", "SE2321000016-P010").code in (0, 3, 4)
+    assert validate(region) == validate(region, "--no-cache")
+    assert act(region, "unit", "deactivate", U300, "--withdraw-programs").code == 0
+    assert validate(region) == validate(region, "--no-cache")
+
+
+def test_errors_already_there_do_not_block_and_new_ones_do(region: Path) -> None:
+    assert act(region, "unit", "activate", U300).code == 0
     broken = region / "agreements" / "broken.yaml"
     broken.write_text("id: broken\nkind: nonsense\n")
     git(region, "add", "-A")
@@ -63,7 +86,7 @@ def test_remembered_findings_follow_the_repository_state(region: Path) -> None:
     git(region, "commit", "-qam", "fixed")
     before = snapshot(region)
     result = act(region, "role", "revoke", "kontaktperson", P003, "--scope", PROVIDER)
-    assert result.code == 3 and "SOB203" in result.stderr
+    assert result.code == 3 and "SOB203" in result.stderr  # judged on sobctl.yaml, through the record
     assert snapshot(region) == before
     assert act(region, "unassign", "kbt-depression", U200).code == 0
 
@@ -74,12 +97,31 @@ def test_without_the_cache_acts_behave_the_same(region: Path, monkeypatch: objec
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.setenv("SOBCTL_NO_CACHE", "1")
     assert act(region, "unit", "activate", U300).code == 0
+    before = snapshot(region)
+    result = act(region, "role", "revoke", "kontaktperson", P003, "--scope", PROVIDER)
+    assert result.code == 3 and "SOB203" in result.stderr
+    assert snapshot(region) == before
     assert not (region / ".git" / "sobctl-cache").exists()
 
 
-def test_a_racily_recent_file_is_rehashed(region: Path) -> None:
-    path = region / "units" / f"{U300}.yaml"
-    path.write_text(path.read_text())  # just written: cached as racy
-    cached(region)
-    path.write_text(path.read_text().replace("Vårdcentral Söder", "Vårdcentral Södra"))
-    assert cached(region).units[U300].name == "Vårdcentral Södra"
+def test_a_damaged_record_costs_only_time(region: Path) -> None:
+    assert act(region, "unit", "activate", U300).code == 0
+    record = region / ".git" / "sobctl-cache" / "record"
+    data = bytearray(record.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    record.write_bytes(bytes(data))
+    before = snapshot(region)
+    result = act(region, "role", "revoke", "kontaktperson", P003, "--scope", PROVIDER)
+    assert result.code == 3 and "SOB203" in result.stderr
+    assert snapshot(region) == before
+    assert validate(region) == validate(region, "--no-cache")
+
+
+def test_a_session_after_a_first_validate_starts_from_the_cache(region: Path) -> None:
+    """A cold validate keeps no dependency record; the first act makes one instead of loading
+    everything (and every later act starts from the one the previous act left)."""
+    validate(region)
+    assert not (region / ".git" / "sobctl-cache" / "record").exists()
+    assert session_view(region) == summary(load_workspace(region))
+    assert act(region, "unit", "activate", U300).code == 0
+    assert session_view(region) == summary(load_workspace(region))

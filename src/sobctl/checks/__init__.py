@@ -38,7 +38,7 @@ class Context:
         documents = self.workspace.documents(kind)
         folder = FOLDER_BY_KIND[kind].name
         if self.focus is None:
-            items: Iterable[tuple[str, Any]] = list(dict.items(documents))
+            items: Iterable[tuple[str, Any]] = list(documents.items())
         else:
             chosen = sorted(p for p in self.focus if p.startswith(folder + "/"))
             found = ((path[len(folder) + 1 : -5], documents.get(path[len(folder) + 1 : -5])) for path in chosen)

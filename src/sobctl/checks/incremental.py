@@ -38,6 +38,7 @@ from sobctl.repo.workspace import (
     CONFIG_FILE,
     FOLDERS,
     Folder,
+    Overlay,
     Prepared,
     Tracker,
     UnitHead,
@@ -198,22 +199,28 @@ def people_indexes(people: Iterable[Person]) -> tuple[dict[str, str], dict[str, 
 
 
 class LazyDocs(dict[str, Any]):
-    """Documents of one kind, each loaded the first time a rule looks it up (and noted)."""
+    """Documents of one kind, each loaded the first time it is looked up (and noted, under a
+    tracker). Listing them all (``items()``, iteration) loads them all when ``listing`` can
+    name them; in an incremental run it cannot: rules judge documents through their context."""
 
-    __slots__ = ("folder", "loader", "missing", "prefix", "tracker")
+    __slots__ = ("complete", "folder", "listing", "loader", "missing", "prefix", "tracker")
 
-    def __init__(self, folder: Folder, loader: Callable[[Folder, str], Any], tracker: Tracker) -> None:
+    def __init__(self, folder: Folder, loader: Callable[[Folder, str], Any], tracker: Tracker | None,
+                 listing: Callable[[Folder], list[str]] | None = None) -> None:
         super().__init__()
         self.folder = folder
         self.loader = loader
         self.prefix = folder.kind + ":"
         self.tracker = tracker
+        self.listing = listing
         self.missing: set[str] = set()
+        self.complete = False
 
     def _fetch(self, key: str) -> Any:
-        self.tracker.note(self.prefix + key)
+        if self.tracker is not None:
+            self.tracker.note(self.prefix + key)
         found = dict.get(self, key)
-        if found is not None or key in self.missing:
+        if found is not None or key in self.missing or self.complete:
             return found
         document = self.loader(self.folder, key)
         if document is None:
@@ -235,18 +242,61 @@ class LazyDocs(dict[str, Any]):
             raise KeyError(key)
         return found
 
-    def _whole(self, *_args: Any) -> Any:
-        raise AssertionError("an incremental run cannot list every document; judge through the context")
+    def _load_all(self) -> None:
+        if self.complete:
+            return
+        if self.listing is None:
+            raise AssertionError("an incremental run cannot list every document; judge through the context")
+        loaded = dict(dict.items(self))
+        dict.clear(self)
+        for ident in sorted(self.listing(self.folder), key=_file_order):  # the order of a full load
+            document = loaded.get(ident) or self.loader(self.folder, ident)
+            if document is not None:
+                dict.__setitem__(self, ident, document)
+        self.complete = True
 
-    items = values = keys = __iter__ = __len__ = _whole
+    def items(self) -> Any:
+        self._load_all()
+        return dict.items(self)
+
+    def values(self) -> Any:
+        self._load_all()
+        return dict.values(self)
+
+    def keys(self) -> Any:
+        self._load_all()
+        return dict.keys(self)
+
+    def __iter__(self) -> Any:
+        self._load_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self._load_all()
+        return dict.__len__(self)
+
+
+class _EmailIndex:
+    """``Workspace.person_by_email`` from the record's index: who lists an address (first file wins)."""
+
+    def __init__(self, workspace: LazyWorkspace) -> None:
+        self.workspace = workspace
+
+    def get(self, email: str, default: Any = None) -> Any:
+        for person_id in _split(self.workspace.email_people.get(email.lower())):
+            person = self.workspace.people.get(person_id)
+            if person is not None:
+                return person
+        return default
 
 
 class LazyWorkspace(Workspace):
     """A workspace whose documents load on demand; its indexes come from the record."""
 
-    def __init__(self, root: Path, loader: Callable[[Folder, str], Any], tracker: Tracker,
-                 scope_people: dict[str, str], email_people: dict[str, str], heads: dict[str, str]) -> None:
-        tables = {folder.kind: LazyDocs(folder, loader, tracker) for folder in FOLDERS}
+    def __init__(self, root: Path, loader: Callable[[Folder, str], Any], tracker: Tracker | None,
+                 scope_people: dict[str, str], email_people: dict[str, str], heads: dict[str, str],
+                 listing: Callable[[Folder], list[str]] | None = None) -> None:
+        tables = {folder.kind: LazyDocs(folder, loader, tracker, listing) for folder in FOLDERS}
         super().__init__(root=root, programs=tables["program"], units=tables["unit"], people=tables["person"],
                          agreements=tables["agreement"], tracker=tracker)
         self.scope_people = scope_people
@@ -280,6 +330,10 @@ class LazyWorkspace(Workspace):
     def people_with_email(self, email: str) -> list[str]:
         self._note("email:" + email.lower())
         return _split(self.email_people.get(email.lower()))
+
+    @property
+    def person_by_email(self) -> Any:
+        return _EmailIndex(self)
 
 
 # --- the runs ----------------------------------------------------------------------------------
@@ -322,6 +376,72 @@ class _Changed:
     new_keys: set[str]
 
 
+class Documents:
+    """Reads the documents of a tree state (path → content id) when asked: from the parse
+    results by content id where possible, else from disk (or ``overlay``: pending changes)."""
+
+    def __init__(self, root: Path, files: dict[str, str], stores: dict[str, Prepared],
+                 remember: Callable[[str, Prepared], None], overlay: Overlay | None = None) -> None:
+        self.root = root
+        self.files = files
+        self.stores = stores
+        self.remember = remember
+        self.overlay = overlay
+        self.unverified: list[str] = []  # paths read whose bytes could not be matched to their content id
+
+    def prepared(self, relpath: str) -> Prepared | Diagnostic:
+        content_id = self.files.get(relpath)
+        stored = self.stores.get(content_id) if content_id is not None else None
+        if stored is not None:
+            return stored
+        raw, problem = _read_file(self.root, relpath, self.overlay)
+        if raw is None or content_id != cache.blob_id(raw):
+            self.unverified.append(relpath)  # not provably the bytes the tree state names
+        if problem is not None or raw is None:
+            return problem or Diagnostic("SOB007", Severity.ERROR, "unreadable", relpath)
+        fresh = prepare(raw)
+        self.remember(relpath, fresh)
+        return fresh
+
+    def load(self, relpath: str, folder: Folder) -> tuple[Any, list[Diagnostic]]:
+        """The document at ``relpath`` (None if it does not load) and its load diagnostics."""
+        prepared = self.prepared(relpath)
+        if isinstance(prepared, Diagnostic):
+            return None, [prepared]
+        root, overlay = self.root, self.overlay
+        document, problems = validate_prepared(relpath, prepared, folder.model,
+                                               lambda: _read_file(root, relpath, overlay)[0])
+        if document is None:
+            return None, problems
+        mismatch = file_name_problem(relpath, folder, getattr(document, folder.id_field))
+        if mismatch is not None:
+            return None, [*problems, mismatch]
+        return document, problems
+
+
+def view(root: Path, files: dict[str, str], record: Record, stores: dict[str, Prepared],
+         remember: Callable[[str, Prepared], None]) -> Workspace:
+    """The workspace of the tree state ``record`` describes, reading documents as they are used
+    (no rule runs; for commands that look a few documents up)."""
+    documents = Documents(root, files, stores, remember)
+
+    def loader(folder: Folder, ident: str) -> Any:
+        relpath = f"{folder.name}/{ident}.yaml"
+        if relpath not in files or relpath in record.failed:
+            return None
+        return documents.load(relpath, folder)[0]
+
+    def listing(folder: Folder) -> list[str]:
+        prefix = folder.name + "/"
+        return sorted(path[len(prefix) : -5] for path in files
+                      if path.startswith(prefix) and _doc_path(path) is folder and path not in record.failed)
+
+    workspace = LazyWorkspace(root, loader, None, record.scope_people, record.email_people, record.heads, listing)
+    _load_config(root, workspace, files.get(CONFIG_FILE), [])
+    workspace.files = record.discovery[0]
+    return workspace
+
+
 def incremental_run(
     root: Path,
     today: dt.date,
@@ -329,9 +449,11 @@ def incremental_run(
     record: Record,
     stores: dict[str, Prepared],
     remember: Callable[[str, Prepared], None],
+    overlay: Overlay | None = None,
 ) -> tuple[list[Diagnostic], Summary, Record, bool] | None:
     """The verdict of the tree ``files`` (path → content id) from ``record`` of an earlier tree,
-    judging only what the difference concerns; None when only a full run can tell.
+    judging only what the difference concerns; None when only a full run can tell. ``overlay``
+    holds the bytes of files not (yet) on disk: a pending change.
 
     The last item says whether every byte read from disk was the content its id names (and
     no folder was listed), so the tree cannot have changed under the run in a way that matters."""
@@ -343,36 +465,9 @@ def incremental_run(
     )
     if len(changed_paths) > MAX_CHANGED:
         return None
-
-    unverified: list[str] = []
-
-    def prepared_of(relpath: str, content_id: str | None) -> Prepared | Diagnostic:
-        stored = stores.get(content_id) if content_id is not None else None
-        if stored is not None:
-            return stored
-        raw, problem = _read_file(root, relpath)
-        if raw is None or content_id != cache.blob_id(raw):
-            unverified.append(relpath)  # not provably the bytes the tree state names
-        if problem is not None or raw is None:
-            return problem or Diagnostic("SOB007", Severity.ERROR, "unreadable", relpath)
-        fresh = prepare(raw)
-        remember(relpath, fresh)
-        return fresh
-
-    def reread(relpath: str) -> Callable[[], bytes | None]:
-        return lambda: _read_file(root, relpath)[0]
-
-    def load_one(relpath: str, folder: Folder) -> tuple[Any, list[Diagnostic]]:
-        prepared = prepared_of(relpath, files.get(relpath))
-        if isinstance(prepared, Diagnostic):
-            return None, [prepared]
-        document, problems = validate_prepared(relpath, prepared, folder.model, reread(relpath))
-        if document is None:
-            return None, problems
-        mismatch = file_name_problem(relpath, folder, getattr(document, folder.id_field))
-        if mismatch is not None:
-            return None, [*problems, mismatch]
-        return document, problems
+    documents = Documents(root, files, stores, remember, overlay)
+    unverified = documents.unverified
+    load_one = documents.load
 
     changes: list[_Changed] = []
     heads = dict(record.heads)
@@ -428,8 +523,11 @@ def incremental_run(
     tracker = Tracker(record.subjects)
     workspace = LazyWorkspace(root, loader, tracker, scope_people, email_people, heads)
     config_diagnostics = _load_config(root, workspace, files.get(CONFIG_FILE), unverified)
-    if files.keys() == record.files.keys():
-        discovery = record.discovery
+    added = files.keys() - record.files.keys()
+    removed = record.files.keys() - files.keys()
+    if all(_doc_path(path) is not None for path in added | removed):
+        # Only documents came or went: the listing differs by exactly those.
+        discovery = (record.discovery[0] + len(added) - len(removed), record.discovery[1])
     else:
         discovered, folder_problems = discover(root)
         unverified.append("")  # a listing cannot be checked against the tree state: list the tree again after
@@ -443,7 +541,7 @@ def incremental_run(
 
     judged = run_checks(workspace, today, frozenset(focus))
     new_load = [d for c in changes for d in c.load]
-    resolve_locations(root, judged + new_load)
+    resolve_locations(root, judged + new_load, overlay)
 
     load = dict(record.load)
     for change in changes:

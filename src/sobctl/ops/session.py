@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sobctl.errors import Refused
 from sobctl.i18n import _
@@ -17,7 +17,7 @@ from sobctl.repo import git
 from sobctl.repo.workspace import Workspace, load_workspace
 
 if TYPE_CHECKING:
-    from sobctl.ops.cache import LoadCache
+    from sobctl.repo.cache import Current
 
 
 @dataclass
@@ -27,8 +27,10 @@ class Session:
     today: dt.date
     email: str | None
     actor: Person | None
-    cache: LoadCache | None = None
+    current: Current | None = None  # the tree's verdict and dependency record (None without the cache)
     git_dir: Path | None = None
+    # The verdict after the act being applied: (files, (diagnostics, summary), record, parse results)
+    landing: tuple[Any, ...] | None = None
 
     def require_actor(self) -> Person:
         """The person acting, from ``git config user.email``; refused when nobody is listed."""
@@ -67,10 +69,12 @@ class Session:
 def open_session(root: Path, today: dt.date, *, lock: bool = True) -> Iterator[Session]:
     """Lock the checkout (for changes), load it, and find who is acting.
 
-    Sessions load through the parse cache under .git/ (see :mod:`sobctl.ops.cache`); a
-    locked session saves what it learnt when it ends.
+    With the validation cache (see :mod:`sobctl.repo.cache`), the session starts from the
+    tree's cached verdict and reads documents only as the command looks them up; an act then
+    judges only what its change concerns (see :mod:`sobctl.checks.incremental`). Without it
+    (``SOBCTL_NO_CACHE=1``, or a folder git cannot vouch for) the whole repository is loaded.
     """
-    from sobctl.ops import cache as parse_cache
+    from sobctl.repo import cache
 
     paths = git.repository_paths(root)
     if paths is None:
@@ -80,25 +84,39 @@ def open_session(root: Path, today: dt.date, *, lock: bool = True) -> Iterator[S
     if top.resolve() != root.resolve():
         root = root.resolve()
 
-    def load(cache: parse_cache.LoadCache | None) -> Session:
-        workspace = load_workspace(root) if cache is None else parse_cache.load_workspace_cached(root, cache)
+    def load() -> Session:
+        current = cache.current(root, today)
+        if current is None:
+            workspace = load_workspace(root)
+        else:
+            from sobctl.checks import incremental
+
+            stores = current.stores
+            files = current.state.files
+
+            def remember(relpath: str, prepared: tuple[object, ...]) -> None:
+                content_id = files.get(relpath)
+                if content_id is not None:
+                    current.fresh[content_id] = prepared
+
+            workspace = incremental.view(root, files, current.record, stores, remember)
         # The workspace lives as long as the command: keep the cyclic garbage collector from
         # rescanning its (many) objects on every later collection.
         gc.freeze()
         email = git.config_value(root, "user.email")
         actor = workspace.person_by_email.get(email.lower()) if email else None
-        return Session(root, workspace, today, email, actor, cache, directory)
+        return Session(root, workspace, today, email, actor, current, directory)
 
+    session: Session | None = None
     try:
-        if not lock:  # a dry run or a read: the cache helps, but only locked sessions write it
-            yield load(parse_cache.open_cache(directory) if parse_cache.enabled() else None)
+        if not lock:
+            session = load()
+            yield session
             return
         with git.repository_lock(root, directory=directory):
-            cache = parse_cache.open_cache(directory) if parse_cache.enabled() else None
-            try:
-                yield load(cache)
-            finally:
-                if cache is not None:
-                    cache.save()
+            session = load()
+            yield session
     finally:
+        if session is not None and session.current is not None:
+            session.current.close()
         gc.unfreeze()

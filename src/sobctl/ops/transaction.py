@@ -13,7 +13,7 @@ from sobctl.model.diagnostic import Diagnostic, Severity
 from sobctl.ops.session import Session
 from sobctl.repo import files, git
 from sobctl.repo.trailers import build_message
-from sobctl.repo.workspace import FOLDERS, Overlay, Workspace, load_workspace, parse_document, resolve_locations
+from sobctl.repo.workspace import Overlay, load_workspace, resolve_locations
 
 
 @dataclass
@@ -75,60 +75,50 @@ def _error_keys(diagnostics: list[Diagnostic]) -> set[tuple[str, str, str]]:
     return {(d.code, d.path, d.message) for d in diagnostics if d.severity is Severity.ERROR}
 
 
-def overlaid(workspace: Workspace, overlay: Overlay) -> Workspace | None:
-    """The workspace as it would be with ``overlay`` applied, re-reading only the changed files.
-
-    None when the change touches something this shortcut does not model (sobctl.yaml, a file
-    outside the content folders, an id that differs from its file name): then the whole
-    repository is loaded again with the overlay.
-    """
-    result = Workspace(
-        root=workspace.root, config=workspace.config, programs=dict(workspace.programs),
-        units=dict(workspace.units), people=dict(workspace.people), agreements=dict(workspace.agreements),
-        load_diagnostics=[d for d in workspace.load_diagnostics if d.path not in overlay], files=workspace.files,
-    )
-    targets: dict[str, dict[str, Any]] = {"program": result.programs, "unit": result.units,
-                                          "person": result.people, "agreement": result.agreements}
-    for relpath, data in overlay.items():
-        folder_name, _, name = relpath.partition("/")
-        folder = next((f for f in FOLDERS if f.name == folder_name), None)
-        if folder is None or "/" in name or not name.endswith(".yaml") or name.startswith("."):
-            return None
-        stem = name.removesuffix(".yaml")
-        targets[folder.kind].pop(stem, None)
-        if data is None:
-            continue
-        document, problems = parse_document(relpath, data, folder.model)
-        result.load_diagnostics.extend(problems)
-        if document is None:
-            continue
-        if getattr(document, folder.id_field) != stem:
-            return None
-        targets[folder.kind][stem] = document
-    return result
-
-
 def new_errors(session: Session, act: Act) -> list[Diagnostic]:
     """Errors the change would add to the repository (ones already there do not block it).
 
-    The session's workspace (loaded once, under the lock) is checked as it is and as it would
-    be, re-reading only the changed files; the new errors are then located in the new bytes.
+    With the cache, the tree's verdict is known and the change is judged incrementally (only
+    the documents it concerns); the verdict after it is kept for when the act lands. Otherwise,
+    or when the change touches sobctl.yaml, the repository is checked as it is and as it would be.
     """
     from sobctl.checks import run_checks
 
     overlay: Overlay = {change.path: change.after for change in act.changes}
-    workspace = session.workspace
-    after_workspace = overlaid(workspace, overlay) or load_workspace(session.root, overlay)
-    cache = session.cache
-    before = cache.known_findings(session.today) if cache is not None else None
+    current = session.current
+    before: list[Diagnostic] | None = current.found if current is not None else None
+    after: list[Diagnostic] | None = None
+    if current is not None:
+        from sobctl.checks import incremental
+        from sobctl.repo.cache import blob_id
+
+        files = dict(current.state.files)
+        for relpath, data in overlay.items():
+            if data is None:
+                files.pop(relpath, None)
+            else:
+                files[relpath] = blob_id(data)
+        fresh: dict[str, tuple[Any, ...]] = {}
+
+        def remember(relpath: str, prepared: tuple[Any, ...]) -> None:
+            content_id = files.get(relpath)
+            if content_id is not None:
+                fresh[content_id] = prepared
+
+        outcome = incremental.incremental_run(session.root, session.today, files, current.record, current.stores,
+                                              remember, overlay)
+        if outcome is not None:
+            after = outcome[0]
+            session.landing = (files, (outcome[0], outcome[1]), outcome[2], fresh)
     if before is None:
+        workspace = load_workspace(session.root)
         before = workspace.load_diagnostics + run_checks(workspace, session.today)
-    after = after_workspace.load_diagnostics + run_checks(after_workspace, session.today)
-    if cache is not None:  # the next act starts from this state, if this one lands
-        cache.remember_findings(cache.signature(session.today, overlay), after)
+    if after is None:
+        after_workspace = load_workspace(session.root, overlay)
+        after = after_workspace.load_diagnostics + run_checks(after_workspace, session.today)
     known = _error_keys(before)
     found = [d for d in after if d.severity is Severity.ERROR and (d.code, d.path, d.message) not in known]
-    resolve_locations(session.root, found, overlay)
+    resolve_locations(session.root, [d for d in found if d.line is None], overlay)
     found.sort(key=Diagnostic.sort_key)
     return found
 
@@ -174,6 +164,8 @@ def apply(session: Session, act: Act, *, dry_run: bool = False, sign: bool = Fal
     except BaseException:
         _restore(session, written)
         raise
+    if session.current is not None and session.landing is not None:
+        session.current.keep(*session.landing)  # the next command starts from the verdict after the act
     return Outcome(act, commit=commit, diff=diff)
 
 

@@ -115,13 +115,18 @@ def tree_state(root: Path, today: dt.date, base: str | None = None) -> TreeState
         if path.exists() and not path.is_dir():
             files[folder] = _worktree_id(path) or "missing"
     base = base or base_key()
+    return TreeState(listing.git_dir / "sobctl-cache", files, state_key(base, today, root, files), base)
+
+
+def state_key(base: str, today: dt.date, root: Path, files: dict[str, str]) -> str:
+    """The key of a tree state: the base key, the day, the repository's place and every content id."""
     lines = "".join([f"{relpath}\0{files[relpath]}\n" for relpath in sorted(files)])
     # The repository's own place is part of the key: whether a symlink leads outside it depends on it.
     place = os.fsencode(root.resolve()).decode("utf-8", "surrogateescape")
     digest = hashlib.sha256(
         f"{base}\0{today.isoformat()}\0{place}\0{lines}".encode("utf-8", "surrogateescape")
     )
-    return TreeState(listing.git_dir / "sobctl-cache", files, digest.hexdigest(), base)
+    return digest.hexdigest()
 
 
 def _worktree_id(path: Path) -> str | None:
@@ -399,8 +404,72 @@ def _drop(state: TreeState, *names: str) -> None:
 # --- validation through the cache -----------------------------------------------------------------
 
 
-def validate(root: Path, today: dt.date, *, use_cache: bool = True) -> tuple[list[Diagnostic], Summary]:
-    """``checks.validate_repository`` with the cache: identical results, less work.
+@dataclass
+class Current:
+    """The verdict of the tree as it stands, and what an act needs to judge a change to it: the
+    dependency record of exactly this tree and the parse results by content id (open files)."""
+
+    root: Path
+    today: dt.date
+    state: TreeState
+    found: list[Diagnostic]
+    summary: Summary
+    record: Any  # checks.incremental.Record of state.files
+    base: BlobStore
+    delta: BlobStore
+    fresh: dict[str, tuple[Any, ...]]
+
+    @property
+    def stores(self) -> dict[str, tuple[Any, ...]]:
+        return {**self.base.entries, **self.delta.entries, **self.fresh}
+
+    def close(self) -> None:
+        self.base.close()
+        self.delta.close()
+
+    def keep(self, files: dict[str, str], found: tuple[list[Diagnostic], Summary], record: Any,
+             fresh: dict[str, tuple[Any, ...]]) -> None:
+        """Remember the verdict of the tree ``files`` (after an act landed): the next command
+        starts from it. Parse results made for it join the delta store."""
+        from sobctl.checks import incremental
+
+        state = TreeState(self.state.cache_dir, files, state_key(self.state.base, self.today, self.root, files),
+                          self.state.base)
+        made = {**self.fresh, **fresh}
+        if made:
+            referenced = set(files.values())
+            kept = {cid: item for cid, item in self.delta.entries.items() if cid in referenced}
+            _store(state, "blobs-delta", {**kept, **made})
+        store_result(state, *found)
+        incremental.store_record(state, self.today, record)
+
+
+def current(root: Path, today: dt.date) -> Current | None:
+    """The tree's verdict with its record, validating first if need be; None without a cache."""
+    from sobctl.checks import incremental
+
+    if not enabled_by_env():
+        return None
+    state = tree_state(root, today)
+    if state is None:
+        return None
+    for attempt in range(2):
+        result = load_result(state)
+        record = incremental.load_record(state, today) if result is not None else None
+        if result is not None and record is not None and record.files == state.files:
+            base = load_blobs(state)
+            delta = load_blobs(state, "blobs-delta")
+            return Current(root, today, state, *result, record, base, delta, {})
+        if attempt == 0:
+            validate(root, today, track=True)
+    return None
+
+
+def validate(
+    root: Path, today: dt.date, *, use_cache: bool = True, track: bool = False
+) -> tuple[list[Diagnostic], Summary]:
+    """``checks.validate_repository`` with the cache: identical results, less work. ``track``:
+    also leave the dependency record of this tree (what an act starts from).
 
     The cyclic garbage collector is paused meanwhile: loading allocates millions of objects
     and none of them form cycles worth collecting, while each full collection would walk
@@ -410,17 +479,18 @@ def validate(root: Path, today: dt.date, *, use_cache: bool = True) -> tuple[lis
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _validate(root, today, use_cache=use_cache)
+        return _validate(root, today, use_cache=use_cache, track=track)
     finally:
         if paused:
             gc.enable()
 
 
-def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diagnostic], Summary]:
+def _validate(root: Path, today: dt.date, *, use_cache: bool, track: bool) -> tuple[list[Diagnostic], Summary]:
     state = tree_state(root, today) if use_cache and enabled_by_env() else None
     if state is None:
         return _check(root, today, {}, None)
-    cached = load_result(state)
+    # With ``track`` a record of this state is wanted too: the stored result alone is not enough.
+    cached = load_result(state) if not track else None
     if cached is not None:
         return cached
     base = load_blobs(state)
@@ -442,10 +512,15 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool) -> tuple[list[Diag
                     if content_id is not None:
                         writer.add(content_id, prepared)
 
-                found = _check(root, today, {}, keep, finish=writer.finish)
+                if track:  # an act needs the record now
+                    found, record = _check_tracked(root, today, {}, keep, files, finish=writer.finish)
+                else:
+                    found = _check(root, today, {}, keep, finish=writer.finish)
         except OSError:
             found = _check(root, today, {}, None)
-        _drop(state, "blobs-delta", "record")
+        _drop(state, "blobs-delta")
+        if record is None:
+            _drop(state, "record")
     else:
         from sobctl.checks import incremental
 
@@ -503,12 +578,15 @@ def _check_tracked(
     known: dict[str, tuple[Any, ...]],
     keep: Callable[[str, tuple[Any, ...]], None],
     files: dict[str, str],
+    finish: Callable[[], None] | None = None,
 ) -> tuple[tuple[list[Diagnostic], Summary], Any]:
     """``_check`` that also learns what each document's verdict looked up (its record)."""
     from sobctl.checks import incremental, run_checks
     from sobctl.repo.workspace import Tracker, discover, load_workspace, resolve_locations
 
     workspace = load_workspace(root, known=known, keep=keep)
+    if finish is not None:
+        finish()
     known.clear()
     tracker = Tracker()
     found = workspace.load_diagnostics + run_checks(workspace.tracked(tracker), today)

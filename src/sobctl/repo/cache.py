@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import os
 import stat
@@ -453,16 +454,24 @@ def current(root: Path, today: dt.date) -> Current | None:
     state = tree_state(root, today)
     if state is None:
         return None
-    for attempt in range(2):
-        result = load_result(state)
-        record = incremental.load_record(state, today) if result is not None else None
-        if result is not None and record is not None and record.files == state.files:
-            base = load_blobs(state)
-            delta = load_blobs(state, "blobs-delta")
-            return Current(root, today, state, *result, record, base, delta, {})
-        if attempt == 0:
-            validate(root, today, track=True)
-    return None
+    result = load_result(state)
+    record = incremental.load_record(state, today) if result is not None else None
+    if result is not None and record is not None and record.files == state.files:
+        return Current(root, today, state, *result, record, load_blobs(state), load_blobs(state, "blobs-delta"), {})
+    handoff: dict[str, Any] = {}
+    gc_paused = gc.isenabled()
+    gc.disable()
+    try:
+        _validate(root, today, use_cache=True, track=True, state=state, handoff=handoff)
+    finally:
+        if gc_paused:
+            gc.enable()
+    if "record" not in handoff:
+        return None
+    base = handoff.get("base") or load_blobs(state)
+    delta = handoff.get("delta") or load_blobs(state, "blobs-delta")
+    found, summary = handoff["found"]
+    return Current(root, today, state, found, summary, handoff["record"], base, delta, handoff.get("fresh", {}))
 
 
 def validate(
@@ -485,8 +494,19 @@ def validate(
             gc.enable()
 
 
-def _validate(root: Path, today: dt.date, *, use_cache: bool, track: bool) -> tuple[list[Diagnostic], Summary]:
-    state = tree_state(root, today) if use_cache and enabled_by_env() else None
+def _validate(
+    root: Path,
+    today: dt.date,
+    *,
+    use_cache: bool,
+    track: bool,
+    state: TreeState | None = None,
+    handoff: dict[str, Any] | None = None,
+) -> tuple[list[Diagnostic], Summary]:
+    """The validation; with ``handoff``, the verdict, its record and the open parse stores are
+    left there (when they were kept for ``state``) instead of being read back by the caller."""
+    if state is None:
+        state = tree_state(root, today) if use_cache and enabled_by_env() else None
     if state is None:
         return _check(root, today, {}, None)
     # With ``track`` a record of this state is wanted too: the stored result alone is not enough.
@@ -525,6 +545,7 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool, track: bool) -> tu
         from sobctl.checks import incremental
 
         delta = load_blobs(state, "blobs-delta")
+        handed = False
         try:
             stores = {**base.entries, **delta.entries}
             fresh: dict[str, tuple[Any, ...]] = {}
@@ -555,20 +576,31 @@ def _validate(root: Path, today: dt.date, *, use_cache: bool, track: bool) -> tu
                     record = None
                 else:
                     _store(state, "blobs-delta", {**kept, **fresh})
+            if handoff is not None and record is not None:
+                handoff.update(base=base, delta=delta, fresh=fresh)
+                handed = True
         finally:
-            base.close()
-            delta.close()
+            if not handed:
+                base.close()
+                delta.close()
     after = state if settled else tree_state(root, today, state.base)
     if after is None or after.key != state.key:
         # Files changed while they were read: what was stored may not match the ids it is filed
         # under. Keep nothing from this run.
         _drop(state, "blobs", "blobs-delta", "result", "record")
+        if handoff is not None:
+            for store in (handoff.pop("base", None), handoff.pop("delta", None)):
+                if store is not None:
+                    store.close()
+            handoff.clear()
         return found
     store_result(state, *found)
     if record is not None:
         from sobctl.checks import incremental
 
         incremental.store_record(state, today, record)
+        if handoff is not None:
+            handoff.update(record=record, found=found)
     return found
 
 

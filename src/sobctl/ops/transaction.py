@@ -139,7 +139,9 @@ def apply(session: Session, act: Act, *, dry_run: bool = False, sign: bool = Fal
         raise Refused(_("the checkout is in the middle of {operation}; finish or abort it first").format(
                           operation=ongoing),
                       rule="git-in-progress", hint=_("git status shows what is going on"))
-    dirty = git.dirty_paths(session.root, paths)
+    # The cache's listing proves a clean target cheaply; anything else is for git status to judge.
+    known = session.current.state.uncommitted(session.root, paths) if session.current is not None else None
+    dirty = git.dirty_paths(session.root, paths) if known is None or known else []
     if dirty:
         raise Refused(_("uncommitted changes in {paths}; commit or stash them first").format(paths=", ".join(dirty)),
                       rule="dirty-target", hint=f"git diff -- {' '.join(dirty)}")

@@ -84,6 +84,30 @@ class TreeState:
     files: dict[str, str]
     key: str
     base: str
+    listing: Any = None  # the git listing it was made from (repo.git.TreeListing), when there was one
+
+    def uncommitted(self, root: Path, paths: list[str]) -> list[str] | None:
+        """Those of ``paths`` whose work-tree or index content differs from HEAD (staged, unstaged
+        or untracked changes), from this state and one look at HEAD; None when it cannot tell."""
+        from sobctl.repo import git
+
+        listing = self.listing
+        if listing is None:
+            return None
+        for relpath in paths:
+            entry = listing.index.get(relpath)
+            if entry is not None and (entry[0] != "H" or entry[1] not in ("100644", "100755")):
+                return None  # assume-unchanged, skip-worktree, conflicted or a link: ask git status
+        committed = git.blobs_at_head(root, paths)
+        if committed is None:
+            return None
+        dirty = []
+        for relpath in paths:
+            entry = listing.index.get(relpath)
+            staged = entry[2] if entry is not None else None
+            if self.files.get(relpath) != committed.get(relpath) or staged != committed.get(relpath):
+                dirty.append(relpath)
+        return sorted(dirty)
 
 
 def tree_state(root: Path, today: dt.date, base: str | None = None) -> TreeState | None:
@@ -116,7 +140,7 @@ def tree_state(root: Path, today: dt.date, base: str | None = None) -> TreeState
         if path.exists() and not path.is_dir():
             files[folder] = _worktree_id(path) or "missing"
     base = base or base_key()
-    return TreeState(listing.git_dir / "sobctl-cache", files, state_key(base, today, root, files), base)
+    return TreeState(listing.git_dir / "sobctl-cache", files, state_key(base, today, root, files), base, listing)
 
 
 def state_key(base: str, today: dt.date, root: Path, files: dict[str, str]) -> str:

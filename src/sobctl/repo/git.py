@@ -106,6 +106,21 @@ def dirty_paths(root: Path, paths: Sequence[str]) -> list[str]:
     return sorted({entry[3:] for entry in entries if len(entry) > 3})
 
 
+def blobs_at_head(root: Path, paths: Sequence[str]) -> dict[str, str] | None:
+    """The blob ids of ``paths`` in HEAD (absent paths are left out), or None if git cannot tell
+    (e.g. before the first commit)."""
+    process = run(root, "ls-tree", "-z", "--full-tree", "HEAD", "--", *paths, check=False)
+    if process.returncode != 0:
+        return None
+    blobs: dict[str, str] = {}
+    for entry in process.stdout.split("\0"):
+        meta, _, relpath = entry.partition("\t")
+        parts = meta.split(" ")
+        if len(parts) == 3 and parts[1] == "blob":
+            blobs[relpath] = parts[2]
+    return blobs
+
+
 def show_file(root: Path, revision: str, path: str) -> bytes | None:
     """A file's bytes at a revision, or None when it does not exist there."""
     process = subprocess.run(["git", "-C", str(root), "show", f"{revision}:{path}"], capture_output=True,

@@ -355,11 +355,15 @@ def record_of_full_run(workspace: Workspace, tracker: Tracker, files: dict[str, 
         else:
             rules.setdefault(item.path, []).append(_row(item))
     subjects = tracker.subjects
-    readers = {key: tracker.packed(key).tobytes() for key in tracker.readers}
-    loaded = {
-        f"{folder.name}/{ident}.yaml" for folder in FOLDERS for ident in dict.keys(workspace.documents(folder.kind))
-    }
-    failed = doc_paths - loaded
+    readers: dict[str, bytes] = {}
+    for key in list(tracker.readers):
+        readers[key] = tracker.packed(key).tobytes()
+        del tracker.readers[key]  # freed as it is packed: this runs at the peak of a full run's memory
+    failed = set()
+    for relpath in doc_paths:
+        folder = _doc_path(relpath)
+        if folder is None or relpath[len(folder.name) + 1 : -5] not in dict.keys(workspace.documents(folder.kind)):
+            failed.add(relpath)
     scopes, emails = people_indexes(dict.values(workspace.people))
     heads = {unit_id: UnitHead.of(unit).dump() for unit_id, unit in dict.items(workspace.units)}
     return Record(dict(files), failed, load, rules, readers, scopes, emails, heads, (workspace.files, discovered),

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import marshal
 import sys
+import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -73,6 +74,64 @@ def _diagnostic(row: Row) -> Diagnostic:
                       hint=hint, extra=dict(extra) if extra else {})
 
 
+class Table:
+    """A large string-keyed table stored as marshalled buckets: a run that reads a few entries
+    unpacks only their buckets (a record's tables hold tens of thousands of entries, and
+    unpacking all of them would cost more than the whole incremental judgement)."""
+
+    BUCKETS = 2048
+    _EMPTY = marshal.dumps({})
+    __slots__ = ("changed", "opened", "packed")
+
+    def __init__(self, packed: list[bytes] | None = None) -> None:
+        self.packed: list[bytes] = packed if packed is not None else [self._EMPTY] * self.BUCKETS
+        self.opened: dict[int, dict[str, Any]] = {}
+        self.changed: set[int] = set()
+
+    @classmethod
+    def of(cls, items: dict[str, Any]) -> Table:
+        buckets: list[dict[str, Any]] = [{} for _ in range(cls.BUCKETS)]
+        for key, value in items.items():
+            buckets[zlib.crc32(key.encode("utf-8", "surrogateescape")) % cls.BUCKETS][key] = value
+        return cls([marshal.dumps(bucket) for bucket in buckets])
+
+    def _bucket(self, key: str) -> tuple[int, dict[str, Any]]:
+        number = zlib.crc32(key.encode("utf-8", "surrogateescape")) % self.BUCKETS
+        bucket = self.opened.get(number)
+        if bucket is None:
+            bucket = self.opened[number] = marshal.loads(self.packed[number])
+        return number, bucket
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._bucket(key)[1].get(key, default)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        number, bucket = self._bucket(key)
+        bucket[key] = value
+        self.changed.add(number)
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        number, bucket = self._bucket(key)
+        self.changed.add(number)
+        return bucket.pop(key, default)
+
+    def copy(self) -> Table:
+        """A table to change without changing this one (unchanged buckets are shared)."""
+        return Table(self.dump())
+
+    def dump(self) -> list[bytes]:
+        packed = list(self.packed)
+        for number in self.changed:
+            packed[number] = marshal.dumps(self.opened[number])
+        return packed
+
+    @classmethod
+    def parse(cls, value: object) -> Table | None:
+        if not isinstance(value, list) or len(value) != cls.BUCKETS or not all(isinstance(b, bytes) for b in value):
+            return None
+        return cls(value)
+
+
 @dataclass
 class Record:
     """What a tree state's verdict rests on (see the module docstring)."""
@@ -85,10 +144,10 @@ class Record:
     # per entry loads many times faster than a list of strings.
     # key → the subjects whose verdict looked it up, as indexes into ``subjects`` packed as
     # unsigned 32-bit integers (hundreds of thousands of entries load as a few bytes objects)
-    readers: dict[str, bytes]
-    scope_people: dict[str, str] = field(default_factory=dict)  # unit → people with grants on it
-    email_people: dict[str, str] = field(default_factory=dict)  # address → people listing it
-    heads: dict[str, str] = field(default_factory=dict)  # unit → its head (UnitHead.dump)
+    readers: Table
+    scope_people: Table = field(default_factory=Table)  # unit → people with grants on it
+    email_people: Table = field(default_factory=Table)  # address → people listing it
+    heads: Table = field(default_factory=Table)  # unit → its head (UnitHead.dump)
     # What listing the content folders found: how many files, and the problems (stray files,
     # folders); the same as long as the same paths exist.
     discovery: tuple[int, list[Row]] = (0, [])
@@ -102,8 +161,9 @@ class Record:
         return [subjects[i] for i in array("I", packed)]
 
     def dump(self) -> bytes:
-        return marshal.dumps((RECORD_FORMAT, self.files, self.failed, self.load, self.rules, self.readers,
-                              self.scope_people, self.email_people, self.heads, self.discovery, self.subjects))
+        return marshal.dumps((RECORD_FORMAT, self.files, self.failed, self.load, self.rules, self.readers.dump(),
+                              self.scope_people.dump(), self.email_people.dump(), self.heads.dump(), self.discovery,
+                              self.subjects))
 
     @classmethod
     def parse(cls, data: bytes) -> Record | None:
@@ -112,8 +172,11 @@ class Record:
             if not isinstance(value, tuple) or len(value) != 11 or value[0] != RECORD_FORMAT:
                 return None
             _, files, failed, load, rules, readers, scope_people, email_people, heads, discovery, subjects = value
-            tables = (files, load, rules, readers, scope_people, email_people, heads)
-            if not all(isinstance(x, dict) for x in tables) or not isinstance(failed, set):
+            if not all(isinstance(x, dict) for x in (files, load, rules)) or not isinstance(failed, set):
+                return None
+            tables = [Table.parse(packed) for packed in (readers, scope_people, email_people, heads)]
+            readers, scope_people, email_people, heads = tables
+            if readers is None or scope_people is None or email_people is None or heads is None:
                 return None
             count, problems = discovery
             if not isinstance(count, int) or not isinstance(problems, list) or not isinstance(subjects, list):
@@ -178,7 +241,7 @@ def _file_order(person_id: str) -> str:
     return person_id + ".yaml"  # people are read in the order of their file names
 
 
-def people_indexes(people: Iterable[Person]) -> tuple[dict[str, str], dict[str, str]]:
+def people_indexes(people: Iterable[Person]) -> tuple[Table, Table]:
     """(unit → people with grants on it, address → people listing it), each in file order."""
     scopes: dict[str, list[str]] = {}
     emails: dict[str, list[str]] = {}
@@ -191,8 +254,8 @@ def people_indexes(people: Iterable[Person]) -> tuple[dict[str, str], dict[str, 
             listing = emails.setdefault(email.lower(), [])
             if person.hsa_id not in listing:
                 listing.append(person.hsa_id)
-    return ({scope: "\n".join(ids) for scope, ids in scopes.items()},
-            {email: "\n".join(ids) for email, ids in emails.items()})
+    return (Table.of({scope: "\n".join(ids) for scope, ids in scopes.items()}),
+            Table.of({email: "\n".join(ids) for email, ids in emails.items()}))
 
 
 # --- a workspace that reads documents when the rules ask for them ------------------------------
@@ -294,7 +357,7 @@ class LazyWorkspace(Workspace):
     """A workspace whose documents load on demand; its indexes come from the record."""
 
     def __init__(self, root: Path, loader: Callable[[Folder, str], Any], tracker: Tracker | None,
-                 scope_people: dict[str, str], email_people: dict[str, str], heads: dict[str, str],
+                 scope_people: Table, email_people: Table, heads: Table,
                  listing: Callable[[Folder], list[str]] | None = None) -> None:
         tables = {folder.kind: LazyDocs(folder, loader, tracker, listing) for folder in FOLDERS}
         super().__init__(root=root, programs=tables["program"], units=tables["unit"], people=tables["person"],
@@ -355,17 +418,19 @@ def record_of_full_run(workspace: Workspace, tracker: Tracker, files: dict[str, 
         else:
             rules.setdefault(item.path, []).append(_row(item))
     subjects = tracker.subjects
-    readers: dict[str, bytes] = {}
+    packed: dict[str, bytes] = {}
     for key in list(tracker.readers):
-        readers[key] = tracker.packed(key).tobytes()
+        packed[key] = tracker.packed(key).tobytes()
         del tracker.readers[key]  # freed as it is packed: this runs at the peak of a full run's memory
+    readers = Table.of(packed)
+    del packed
     failed = set()
     for relpath in doc_paths:
         folder = _doc_path(relpath)
         if folder is None or relpath[len(folder.name) + 1 : -5] not in dict.keys(workspace.documents(folder.kind)):
             failed.add(relpath)
     scopes, emails = people_indexes(dict.values(workspace.people))
-    heads = {unit_id: UnitHead.of(unit).dump() for unit_id, unit in dict.items(workspace.units)}
+    heads = Table.of({unit_id: UnitHead.of(unit).dump() for unit_id, unit in dict.items(workspace.units)})
     return Record(dict(files), failed, load, rules, readers, scopes, emails, heads, (workspace.files, discovered),
                   subjects)
 
@@ -464,8 +529,7 @@ def incremental_run(
     if files.get(CONFIG_FILE) != record.files.get(CONFIG_FILE):
         return None
     changed_paths = sorted(
-        path for path in files.keys() | record.files.keys()
-        if files.get(path) != record.files.get(path) and _doc_path(path) is not None
+        {path for path, _content_id in files.items() ^ record.files.items() if _doc_path(path) is not None}
     )
     if len(changed_paths) > MAX_CHANGED:
         return None
@@ -474,7 +538,7 @@ def incremental_run(
     load_one = documents.load
 
     changes: list[_Changed] = []
-    heads = dict(record.heads)
+    heads = record.heads.copy()
     for relpath in changed_paths:
         folder = _doc_path(relpath)
         assert folder is not None
@@ -588,14 +652,14 @@ def _load_config(
     return problems
 
 
-def _update_people_indexes(record: Record, changes: list[_Changed]) -> tuple[dict[str, str], dict[str, str]]:
+def _update_people_indexes(record: Record, changes: list[_Changed]) -> tuple[Table, Table]:
     scopes = record.scope_people
     emails = record.email_people
     touched = [c for c in changes if c.folder.kind == "person"]
     if not touched:
         return scopes, emails
-    scopes = dict(scopes)
-    emails = dict(emails)
+    scopes = scopes.copy()
+    emails = emails.copy()
     for change in touched:
         person_id = change.path.rsplit("/", 1)[1].removesuffix(".yaml")
         for key in change.old_keys | change.new_keys:
@@ -614,16 +678,18 @@ def _update_people_indexes(record: Record, changes: list[_Changed]) -> tuple[dic
     return scopes, emails
 
 
-def _update_readers(record: Record, tracker: Tracker) -> tuple[dict[str, bytes], list[str]]:
+def _update_readers(record: Record, tracker: Tracker) -> tuple[Table, list[str]]:
     """The readers index with what this run's subjects looked up added (nothing is removed:
     a stale entry only makes a later run judge a subject once more). ``tracker`` numbers
     subjects from the record's list onwards."""
     if not tracker.readers:
         return record.readers, record.subjects
-    updated = dict(record.readers)
+    updated = record.readers.copy()
     for key in tracker.readers:
         listed = array("I", updated.get(key, b""))
-        missing = set(tracker.readers[key]).difference(listed)
+        # A few new subjects against a possibly long list: test each against the array (a C scan)
+        # rather than building a set of the whole list.
+        missing = {number for number in set(tracker.readers[key]) if number not in listed}
         if missing:
             listed.extend(sorted(missing))
             updated[key] = listed.tobytes()

@@ -140,11 +140,10 @@ class Record:
     failed: set[str]  # document paths that did not load into the workspace (invalid, misnamed)
     load: dict[str, list[Row]]  # document path → its load diagnostics (parse, schema, file name)
     rules: dict[str, list[Row]]  # subject path → the rules' findings about it
-    # Lists are kept joined by newlines: a run reads a few of tens of thousands, and one string
-    # per entry loads many times faster than a list of strings.
     # key → the subjects whose verdict looked it up, as indexes into ``subjects`` packed as
     # unsigned 32-bit integers (hundreds of thousands of entries load as a few bytes objects)
     readers: Table
+    # Lists of people are kept joined by newlines (one string loads faster than a list).
     scope_people: Table = field(default_factory=Table)  # unit → people with grants on it
     email_people: Table = field(default_factory=Table)  # address → people listing it
     heads: Table = field(default_factory=Table)  # unit → its head (UnitHead.dump)
@@ -202,10 +201,6 @@ def load_record(state: cache.TreeState, today: dt.date) -> Record | None:
 
 def store_record(state: cache.TreeState, today: dt.date, record: Record) -> None:
     cache._write(state.cache_dir / "record", record_key(state, today), record.dump())
-
-
-def drop_record(state: cache.TreeState) -> None:
-    cache._drop(state, "record")
 
 
 # --- what a document provides ------------------------------------------------------------------

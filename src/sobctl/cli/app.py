@@ -166,10 +166,11 @@ def main() -> None:
     try:
         set_language(None)  # the environment's language, so that even a bad --lang is answered in it
         set_language(language_from_argv(sys.argv[1:]))
-        from sobctl.cli.click_text import install
+        from sobctl.cli import click_text, startup
 
-        install()  # click's own words (usage line, help option, "Options") in the chosen language
-        command = typer.main.get_command(app)
+        click_text.install()  # click's own words (usage line, help option, "Options") in the chosen language
+        startup.install()  # plain option values without a pydantic validator each
+        command = startup.command_for(app, sys.argv[1:])  # only the invoked command's branch
         translate_help(command)  # --help in the chosen language
         code = command(standalone_mode=False)
     except SobError as exc:

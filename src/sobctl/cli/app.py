@@ -1,7 +1,5 @@
 """The ``sobctl`` command: the Typer app, its sub-commands, and the one error handler."""
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path

@@ -233,3 +233,19 @@ def test_help_loads_neither_pydantic_rich_nor_the_domain(argv: tuple[str, ...]) 
     domain = {m for m in loaded if m.startswith(("sobctl.ops", "sobctl.repo", "sobctl.checks", "sobctl.model",
                                                  "sobctl.render"))}
     assert not heavy and not domain, sorted(heavy | domain)
+
+
+def test_the_collector_is_paused_only_while_a_command_runs(region: Path) -> None:
+    """main() pauses the cyclic garbage collector for the command and gives it back as it was."""
+    import gc
+
+    assert gc.isenabled()
+    assert run_cli("validate", "--as-of", TODAY, cwd=region).code == 0
+    assert run_cli("validate", "--bogus", cwd=region).code == 2
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert run_cli("rules").code == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -1,5 +1,7 @@
 """The ``sobctl`` command: the Typer app, its sub-commands, and the one error handler."""
 
+import atexit
+import gc
 import os
 import sys
 from pathlib import Path
@@ -157,8 +159,34 @@ def schema_export(
         n=len(stale), path=folder) if stale else _("schemas in {path} were up to date").format(path=folder))
 
 
+_FREEZE_AT_EXIT = False
+
+
 def main() -> None:
-    """Entry point: run the app and map every failure to its exit code."""
+    """Entry point: run the app and map every failure to its exit code.
+
+    sobctl runs one command and ends, so the cyclic garbage collector is paused meanwhile:
+    what a command builds (the models, a loaded workspace) holds no garbage cycles worth
+    collecting, while every collection would walk it all again (about a tenth of an act's
+    time; peak memory measured the same either way). At exit everything still alive is
+    frozen, so that the interpreter's last collection does not walk it once more.
+    """
+    global _FREEZE_AT_EXIT
+    if not _FREEZE_AT_EXIT:
+        atexit.register(gc.freeze)
+        _FREEZE_AT_EXIT = True
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        code = _run()
+    finally:
+        if collecting:
+            gc.enable()
+    sys.exit(code)
+
+
+def _run() -> int:
+    """The command's exit code, every failure mapped to its own."""
     from sobctl.i18n import _, language_from_argv, set_language, translate_help
 
     try:
@@ -202,7 +230,7 @@ def main() -> None:
             + _("  hint: {hint}").format(hint=_("rerun with --debug for a traceback"))
         )
         code = ExitCode.INTERNAL
-    sys.exit(int(code or 0))
+    return int(code or 0)
 
 
 # Command modules register themselves on ``app``; imported last so they can import it.

@@ -20,7 +20,7 @@ from typer._coercion import build_runtime_param as typer_runtime_param
 from typer.core import TyperGroup as Group
 
 from conftest import PROJECT, TODAY, run_cli
-from sobctl.cli import click_text, startup
+from sobctl.cli import click_text, startup, values
 from sobctl.cli.app import app
 from sobctl.i18n import set_language, translate_help
 
@@ -199,7 +199,7 @@ def test_every_parameter_converts_like_typers_adapter(tmp_path: Path) -> None:
             seen.add(kind)
             context = Context(command, info_name=" ".join(path) or "sobctl")
             for value in paths if kind == "Path" else SAMPLES.get(kind, []):
-                direct = _outcome(startup.runtime_param, descriptor, value, param, context)
+                direct = _outcome(values.runtime_param, descriptor, value, param, context)
                 typers = _outcome(typer_runtime_param, descriptor, value, param, context)
                 assert direct == typers, (path, param.name, value)
                 checked += 1

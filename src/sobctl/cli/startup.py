@@ -9,32 +9,22 @@ prints or answers:
   certain; the root help, an unknown command and anything unusual get the whole tree.
 * **Parameter values.** typer builds a pydantic ``TypeAdapter`` for every parameter it converts
   (even for a plain string), which imports pydantic's schema machinery at start-up. :func:`install`
-  makes the plain cases (``str``, ``bool``, ``int``, ``Path``, ``list[str]``) convert directly,
-  to exactly the value typer's adapter returns; every other case and every value that would be
-  refused go through typer's own adapter, so its error messages stay typer's.
+  lets the plain cases convert directly (:mod:`sobctl.cli.values`).
 """
 
 from __future__ import annotations
 
 import copy
-import os
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, get_args, get_origin
+from typing import TYPE_CHECKING, Final
 
 import typer
 import typer.core
-from typer._coercion import RuntimeParam, TypeDescriptor
-from typer._coercion import build_runtime_param as _typer_runtime_param
-from typer._param_types import coerce_cli_path
 from typer.main import get_command_name
 from typer.models import DefaultPlaceholder
 
 if TYPE_CHECKING:
-    from typer._click import Command, Context
-    from typer.core import _TyperParameter
+    from typer._click import Command
     from typer.models import CommandInfo, TyperInfo
 
 #: Options of sobctl's root callback that may stand before the command's name: flags, and
@@ -42,9 +32,6 @@ if TYPE_CHECKING:
 #: makes :func:`command_for` build the whole tree, so click answers it as always.
 ROOT_FLAGS: Final = frozenset({"--debug"})
 ROOT_VALUED: Final = frozenset({"--lang"})
-
-_SLOW: Final = object()  # "let typer's adapter decide"
-_INTEGER: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")  # what int() and pydantic read alike
 
 
 # --- the command tree ----------------------------------------------------------------------------
@@ -125,64 +112,15 @@ def _only_group(group: TyperInfo, rest: list[str]) -> TyperInfo:
     return pruned
 
 
-# --- parameter values ------------------------------------------------------------------------------
-
-
 def install() -> None:
-    """Let typer convert plain parameter values without pydantic (idempotent)."""
-    typer.core.build_runtime_param = runtime_param  # type: ignore[attr-defined]
+    """Let typer convert plain parameter values without pydantic (idempotent).
 
-
-def runtime_param(descriptor: TypeDescriptor) -> RuntimeParam:
-    """typer's conversion of one parameter, taking the direct way where there is one."""
-    if descriptor.file_annotation is None and descriptor.parameter_info.parser is None:
-        return DirectRuntimeParam(annotation=descriptor.annotation, parameter_info=descriptor.parameter_info,
-                                  descriptor=descriptor)
-    return _typer_runtime_param(descriptor)
-
-
-@dataclass(frozen=True)
-class DirectRuntimeParam(RuntimeParam):
-    """Plain values converted directly; anything else handed to typer's own conversion."""
-
-    descriptor: TypeDescriptor
-
-    def _coerce_value(self, value: Any, param: _TyperParameter, ctx: Context) -> Any:
-        result = direct_value(self.descriptor, value)
-        if result is _SLOW:
-            return _typer_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
-        return result
-
-
-def direct_value(descriptor: TypeDescriptor, value: Any) -> Any:
-    """The value typer's adapter would return for these plain cases, else ``_SLOW``."""
-    annotation: Any = descriptor.annotation
-    info = descriptor.parameter_info
-    if annotation is str or annotation is bool:
-        return value if type(value) is annotation else _SLOW
-    if annotation is int:
-        if info.min is not None or info.max is not None or info.clamp:
-            return _SLOW
-        if type(value) is int:
-            return value
-        return int(value) if type(value) is str and _INTEGER.fullmatch(value) else _SLOW
-    if annotation is Path:
-        return _path(descriptor, value)
-    if (get_origin(annotation) is list and get_args(annotation) == (str,) and isinstance(value, list | tuple)
-            and all(type(item) is str for item in value)):
-        return list(value)
-    return _SLOW
-
-
-def _path(descriptor: TypeDescriptor, value: Any) -> Any:
-    """A ``Path`` option: typer's own checks, given the ``Path`` pydantic would have made."""
-    info = descriptor.parameter_info
-    if type(value) is not str or info.path_type is not None or info.allow_dash:
-        return _SLOW
-    path = Path(value)
-    if os.fspath(path) != value:  # "a/", "./a": messages would show typer's spelling of the path
-        return _SLOW
+    Only with the typer internals :mod:`sobctl.cli.values` was written against (typer 0.29);
+    with another typer, typer converts every value itself, as before.
+    """
     try:
-        return coerce_cli_path(path, info, path_type=Path)
-    except Exception:  # refused, or an odd path (NUL): typer's adapter words the error
-        return _SLOW
+        from sobctl.cli.values import runtime_param
+    except ImportError:
+        return
+    if hasattr(typer.core, "build_runtime_param"):
+        typer.core.build_runtime_param = runtime_param

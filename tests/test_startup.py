@@ -94,6 +94,17 @@ def test_only_the_named_branch_is_built_and_anything_uncertain_gets_the_whole_tr
         assert names(*argv) == whole, argv
 
 
+def test_the_root_options_known_to_the_shortcut_are_the_roots() -> None:
+    """Flags and valued options that may stand before a command's name, as the root defines them;
+    eager ones (--help, --version) end the command line and must make the whole tree be built."""
+    root = _whole_tree()
+    flags = {opt for p in root.params if getattr(p, "is_flag", False) and not p.is_eager for opt in p.opts}
+    valued = {opt for p in root.params if not getattr(p, "is_flag", False) and not p.is_eager for opt in p.opts}
+    assert flags == set(startup.ROOT_FLAGS)
+    assert valued == set(startup.ROOT_VALUED)
+    assert all(not p.secondary_opts for p in root.params)
+
+
 @pytest.mark.parametrize("language", ["en", "sv"])
 def test_help_of_every_command_reads_as_from_the_whole_tree(language: str) -> None:
     """What ``--help`` prints through the built branch equals what click prints from the whole tree."""

@@ -97,6 +97,7 @@ def _only_group(group: TyperInfo, rest: list[str]) -> TyperInfo:
         sub is None
         or sub.registered_callback is not None
         or not isinstance(sub.info.callback, DefaultPlaceholder | type(None))
+        or not isinstance(group.callback, DefaultPlaceholder | type(None))
         or sub.registered_groups
         or not rest
         or rest[0].startswith("-")
@@ -110,6 +111,9 @@ def _only_group(group: TyperInfo, rest: list[str]) -> TyperInfo:
     pruned = copy.copy(group)
     pruned.typer_instance = pruned_sub
     return pruned
+
+
+# --- parameter values ------------------------------------------------------------------------------
 
 
 def install() -> None:

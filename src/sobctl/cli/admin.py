@@ -1,7 +1,5 @@
 """Administration commands: units, program assignment, roles, people, and ``show``."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -49,7 +47,7 @@ def program_id(value: str) -> str:
         raise UsageError(_("{what}: {problem}").format(what="PROGRAM", problem=exc)) from None
 
 
-def role_name(value: str) -> Role:
+def role_name(value: str) -> "Role":
     from sobctl.model.entities import Role
 
     try:
@@ -344,7 +342,7 @@ def person_add(
 # --- show ----------------------------------------------------------------------------------------------
 
 
-def _load(repo: Any) -> Workspace:
+def _load(repo: Any) -> "Workspace":
     from sobctl.repo.workspace import load_workspace
 
     return load_workspace(find_repo(repo))

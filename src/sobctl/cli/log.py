@@ -1,7 +1,5 @@
 """The audit trail command: ``sobctl log``."""
 
-from __future__ import annotations
-
 import contextlib
 import os
 import sys

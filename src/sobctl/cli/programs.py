@@ -1,7 +1,5 @@
 """Program lifecycle, versions, copyright waivers and agreements: ``sobctl program|waiver|agreement``."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

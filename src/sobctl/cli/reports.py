@@ -1,7 +1,5 @@
 """Reports and status: ``sobctl report usage|revision|catalogue`` and ``sobctl status``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,7 +19,7 @@ report_app = typer.Typer(
 app.add_typer(report_app, name="report", rich_help_panel="Reports")
 
 
-def _load(repo: Path | None) -> Workspace:
+def _load(repo: Path | None) -> "Workspace":
     """The workspace, refusing (exit 4) when the repository's configuration cannot be read."""
     from sobctl.cli.progress import progress
     from sobctl.errors import Refused

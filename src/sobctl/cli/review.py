@@ -1,8 +1,6 @@
 """Review and CI commands: ``diff`` (the change in administration terms), ``audit verify``
 (the history is what sobctl wrote, by people holding the role) and ``init`` (a new region)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 

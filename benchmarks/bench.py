@@ -56,7 +56,9 @@ def run(args: list[str], cwd: Path, *, env: dict[str, str] | None = None, head: 
         ok: tuple[int, ...] = (0, 1)) -> tuple[float, int, int]:
     """Run one process; (wall seconds, peak RSS in KB, exit code). ``head``: stop reading after
     that many lines of stdout (the time to a first page), then close the pipe."""
-    full_env = {**os.environ, **(env or {})}
+    # Byte-compiled sources, as an installed package has them (any value of this variable keeps
+    # Python from writing them).
+    full_env = {key: value for key, value in {**os.environ, **(env or {})}.items() if key != "PYTHONDONTWRITEBYTECODE"}
     # Peak RSS through /usr/bin/time: a child forked straight from this (large) process would
     # report this process's high-water mark, not its own.
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:

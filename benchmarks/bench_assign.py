@@ -74,7 +74,9 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true", help="Time without the parse cache (SOBCTL_NO_CACHE=1).")
     parser.add_argument("--keep", type=Path, help="Generate into this folder and keep it.")
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+    # Byte-compiled sources, as an installed package has them (any value of this variable, even
+    # "0", would keep Python from writing them).
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     if args.no_cache:
         env["SOBCTL_NO_CACHE"] = "1"
     with tempfile.TemporaryDirectory(prefix="sobctl-bench-") as scratch:

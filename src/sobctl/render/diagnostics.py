@@ -6,7 +6,6 @@ import json
 import re
 from collections.abc import Callable
 from urllib.parse import quote
-from xml.sax.saxutils import quoteattr
 
 from sobctl import __version__
 from sobctl.i18n import _, ngettext, rule_description
@@ -123,6 +122,8 @@ def render_sarif(diagnostics: list[Diagnostic], summary: Summary) -> str:
 
 def render_junit(diagnostics: list[Diagnostic], summary: Summary) -> str:
     """One test case per file with findings (errors as failures, warnings in system-out)."""
+    from xml.sax.saxutils import quoteattr  # here: it imports urllib.request and email (~15 ms)
+
     by_path: dict[str, list[Diagnostic]] = {}
     for d in diagnostics:
         by_path.setdefault(d.path, []).append(d)

@@ -52,7 +52,8 @@ def share_out(count: int, work: Callable[[int], T], workers: int, chunk: int = 2
     lock = multiprocessing.get_context("fork").Lock()
     done = bytearray(count)
     pending = count
-    readers: dict[int, bytearray] = {}
+    buffers: dict[int, bytearray] = {}  # by the read end of each worker's pipe
+    poller = select.poll()
     children: list[int] = []
     try:
         for _ in range(workers):
@@ -61,21 +62,26 @@ def share_out(count: int, work: Callable[[int], T], workers: int, chunk: int = 2
                 import fcntl
 
                 fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no more processes: this one does the rest
+                os.close(reader)
+                os.close(writer)
+                break
             if pid == 0:  # pragma: no cover - the worker; its coverage is not collected
                 _worker(work, claims, lock, reader, writer, chunk)
             os.close(writer)
-            readers[reader] = bytearray()
+            buffers[reader] = bytearray()
+            poller.register(reader, select.POLLIN)
             children.append(pid)
         while pending:
             delivered = False
-            if readers:
-                for reader in select.select(list(readers), [], [], 0)[0]:
-                    for index, result in _receive(readers, reader):
-                        done[index] = 1
-                        pending -= 1
-                        delivered = True
-                        yield index, result
+            for reader, _event in poller.poll(0) if buffers else ():
+                for index, result in _receive(buffers, poller, reader):
+                    done[index] = 1
+                    pending -= 1
+                    delivered = True
+                    yield index, result
             if delivered:
                 continue
             with lock:
@@ -88,18 +94,17 @@ def share_out(count: int, work: Callable[[int], T], workers: int, chunk: int = 2
                 done[back] = 1
                 pending -= 1
                 yield back, work(back)
-                continue
-            if readers:
-                select.select(list(readers), [], [])  # wait for a worker's result
-                continue
-            # Every worker is gone and some items never arrived: do them here.
-            for index in range(count):
-                if not done[index]:
-                    done[index] = 1
-                    pending -= 1
-                    yield index, work(index)
+            elif buffers:
+                poller.poll()  # nothing left to claim: wait for a worker's result
+            else:
+                # Every worker is gone and some items never arrived: do them here.
+                for index in range(count):
+                    if not done[index]:
+                        done[index] = 1
+                        pending -= 1
+                        yield index, work(index)
     finally:
-        for reader in readers:
+        for reader in buffers:
             os.close(reader)
         for pid in children:
             with contextlib.suppress(OSError):
@@ -109,20 +114,23 @@ def share_out(count: int, work: Callable[[int], T], workers: int, chunk: int = 2
         claims.close()
 
 
-def _receive(readers: dict[int, bytearray], reader: int) -> Iterator[tuple[int, Any]]:
-    """The results of every complete message now readable from ``reader``."""
+def _receive(buffers: dict[int, bytearray], poller: select.poll, reader: int) -> Iterator[tuple[int, Any]]:
+    """The results of every complete message now readable from ``reader``; at its end (the
+    worker has exited) the pipe is closed and forgotten, and an incomplete message with it."""
     data = os.read(reader, _PIPE_BYTES)
-    buffer = readers[reader]
     if not data:
-        del readers[reader]
+        poller.unregister(reader)
+        del buffers[reader]
         os.close(reader)
         return
+    buffer = buffers[reader]
     buffer += data
     while len(buffer) >= _HEADER.size:
         (length,) = _HEADER.unpack_from(buffer)
         if len(buffer) < _HEADER.size + length:
             break
-        start, results = pickle.loads(memoryview(buffer)[_HEADER.size : _HEADER.size + length])
+        with memoryview(buffer) as view:
+            start, results = pickle.loads(view[_HEADER.size : _HEADER.size + length])
         del buffer[: _HEADER.size + length]
         yield from enumerate(results, start)
 

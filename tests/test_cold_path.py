@@ -163,3 +163,31 @@ def test_shared_out_loading_gives_the_serial_verdict_cold_warm_and_after_edits(
     monkeypatch.setenv("SOBCTL_JOBS", "1")
     assert edited == validate(repo, "--no-cache")
     assert edited != serial
+
+
+def test_pending_changes_are_loaded_alike_serially_and_shared_out(
+    national: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change validated before it is written (an overlay of new bytes and deletions) loads to
+    the same workspace whichever way the untouched files are parsed."""
+    import sobctl.repo.workspace as workspace
+
+    units = sorted((national / "units").glob("*.yaml"))
+    overlay: dict[str, bytes | None] = {
+        f"units/{units[1].name}": None,
+        f"units/{units[2].name}": units[2].read_bytes().replace(b"status: active", b"status: gone", 1),
+        "units/SE2321000016-X999.yaml": b"hsa_id: SE2321000016-X999\nname: [\n",
+    }
+
+    def load() -> tuple[list[tuple[str, str, int | None]], list[str], list[str]]:
+        loaded = workspace.load_workspace(national, overlay)
+        found = [(d.code, d.path, d.line) for d in loaded.load_diagnostics]
+        return found, list(loaded.units), list(loaded.people)
+
+    monkeypatch.setenv("SOBCTL_JOBS", "1")
+    serial = load()
+    assert any(path == "units/SE2321000016-X999.yaml" for _, path, _ in serial[0])
+    assert units[1].stem not in serial[1]
+    monkeypatch.setattr(workspace, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setenv("SOBCTL_JOBS", "2")
+    assert load() == serial

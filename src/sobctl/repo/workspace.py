@@ -376,10 +376,29 @@ def _read_file(root: Path, relpath: str, overlay: Overlay | None = None) -> tupl
                 ),
                 relpath,
             )
-        with open(full, "rb") as handle:
-            return handle.read(), None
+        return _read_all(full, info.st_size), None
     except OSError as exc:
         return None, diagnostic("SOB007", _("cannot read the file: {reason}").format(reason=exc.strerror), relpath)
+
+
+def _read_all(full: str, size: int) -> bytes:
+    """Every byte of the file at ``full`` (``size``: its size when it was checked).
+
+    Plain ``os.read`` on a descriptor: a national repository is tens of thousands of small
+    files, and the buffered file object ``open()`` builds for each costs more than the read.
+    Unless exactly ``size`` bytes come back (the file grew, or a short read), reading goes on to
+    the end, as ``open().read()`` would."""
+    fd = os.open(full, os.O_RDONLY)
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) == size:
+            return data
+        pieces = [data]
+        while piece := os.read(fd, 1 << 16):
+            pieces.append(piece)
+        return b"".join(pieces)
+    finally:
+        os.close(fd)
 
 
 def discover(root: Path) -> tuple[list[tuple[str, Folder]], list[Diagnostic]]:
@@ -577,24 +596,22 @@ def validate_prepared(
     return parse_document(relpath, prepared[1], model)
 
 
+def _prepare_path(root: Path, relpath: str) -> Prepared | Diagnostic:
+    """Read and parse one file (a read problem comes back as its diagnostic)."""
+    raw, problem = _read_file(root, relpath)
+    if problem is not None or raw is None:
+        return problem or diagnostic("SOB007", "unreadable", relpath)
+    return prepare(raw)
+
+
 def _prepare_each(root: Path, relpaths: list[str]) -> Iterator[Prepared | Diagnostic]:
-    """Read and parse files one by one (a read problem comes back as its diagnostic)."""
+    """Read and parse files one by one."""
     for relpath in relpaths:
-        raw, problem = _read_file(root, relpath)
-        if problem is not None or raw is None:
-            yield problem or diagnostic("SOB007", "unreadable", relpath)
-        else:
-            yield prepare(raw)
-
-
-def _prepare_chunk(job: tuple[str, list[str]]) -> list[Prepared | Diagnostic]:
-    """Pool worker: ``_prepare_each`` over one chunk."""
-    root, relpaths = job
-    return list(_prepare_each(Path(root), relpaths))
+        yield _prepare_path(root, relpath)
 
 
 def jobs() -> int:
-    """Worker processes for parsing: $SOBCTL_JOBS, else the cores this process may use."""
+    """Processes that parse, this one included: $SOBCTL_JOBS, else the cores this process may use."""
     wanted = os.environ.get("SOBCTL_JOBS", "")
     if wanted.isdigit():
         return max(1, int(wanted))
@@ -607,23 +624,23 @@ def jobs() -> int:
 def prepared_files(
     root: Path, relpaths: list[str], known: dict[str, Prepared] | None = None
 ) -> Iterator[tuple[str, Prepared | Diagnostic]]:
-    """Each file ready for validation, in order; ``known`` (from a cache) is used where given.
+    """Each file ready for validation, by path, in no set order; ``known`` (from a cache) is used
+    where given.
 
     Large sets are read and parsed by a pool of forked workers, streamed in chunks so the
-    caller validates one chunk while the workers parse the next.
+    caller validates one chunk while the workers parse the next; the files ``known`` come
+    first, validated while the workers start.
     """
     todo = [relpath for relpath in relpaths if not known or relpath not in known]
-    workers = jobs()
-    fresh: Iterator[Prepared | Diagnostic]
-    if len(todo) >= PARALLEL_MIN_FILES and workers > 1 and "fork" in _start_methods():
-        fresh = _parallel(root, todo, workers)
+    if known:
+        for relpath in relpaths:
+            if relpath in known:
+                yield relpath, known.pop(relpath)
+    processes = jobs()
+    if len(todo) >= PARALLEL_MIN_FILES and processes > 1 and "fork" in _start_methods():
+        yield from _parallel(root, todo, processes - 1)
     else:
-        fresh = _prepare_each(root, todo)
-    for relpath in relpaths:
-        if known and relpath in known:
-            yield relpath, known.pop(relpath)
-        else:
-            yield relpath, next(fresh)
+        yield from zip(todo, _prepare_each(root, todo), strict=True)
 
 
 def _start_methods() -> list[str]:
@@ -632,14 +649,13 @@ def _start_methods() -> list[str]:
     return multiprocessing.get_all_start_methods()
 
 
-def _parallel(root: Path, relpaths: list[str], workers: int) -> Iterator[Prepared | Diagnostic]:
-    import multiprocessing
+def _parallel(root: Path, relpaths: list[str], workers: int) -> Iterator[tuple[str, Prepared | Diagnostic]]:
+    """Each file's preparation, shared out between ``workers`` forked processes and this one
+    (which prepares files itself only while nothing the workers made is waiting to be validated)."""
+    from sobctl.repo.parallel import share_out
 
-    size = max(64, min(1024, len(relpaths) // (workers * 8) or 1))
-    chunks = [(str(root), relpaths[i : i + size]) for i in range(0, len(relpaths), size)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for results in pool.imap(_prepare_chunk, chunks):
-            yield from results
+    for index, prepared in share_out(len(relpaths), lambda index: _prepare_path(root, relpaths[index]), workers):
+        yield relpaths[index], prepared
 
 
 def _load_files(
@@ -666,15 +682,32 @@ def _load_files(
         stream = _with_pending(root, files, overlay, known)
     else:
         stream = prepared_files(root, [relpath for relpath, _ in files], known)
+    # Files arrive in no set order; their outcomes are taken in file order below, so the
+    # workspace and its diagnostics are the same however the work was shared out.
+    outcomes: dict[str, tuple[BaseModel | None, list[Diagnostic]]] = {}
     for relpath, prepared in stream:
-        folder = folders[relpath]
         if isinstance(prepared, Diagnostic):
-            diagnostics.append(prepared)
+            outcomes[relpath] = (None, [prepared])
             continue
         if keep is not None:
             keep(relpath, prepared)
-        reread = partial(_reread, root, relpath, overlay)
-        document, problems = validate_prepared(relpath, prepared, folder.model, reread)
+        model = folders[relpath].model
+        if prepared[0] == "json":
+            # The common case inline (this loop is the busiest of a national load);
+            # validate_prepared below handles everything else, failures included.
+            payload = prepared[1]
+            try:
+                document = model.__pydantic_validator__.validate_json(
+                    payload if payload.__class__ is bytes else bytes(payload)
+                )
+            except ValidationError:
+                pass
+            else:
+                outcomes[relpath] = (document, [])
+                continue
+        outcomes[relpath] = validate_prepared(relpath, prepared, model, partial(_reread, root, relpath, overlay))
+    for relpath, folder in files:
+        document, problems = outcomes.pop(relpath)
         diagnostics.extend(problems)
         if document is None:
             continue
@@ -717,9 +750,10 @@ def _reread(root: Path, relpath: str, overlay: Overlay | None) -> bytes | None:
 def _with_pending(
     root: Path, files: list[tuple[str, Folder]], overlay: Overlay, known: dict[str, Prepared] | None
 ) -> Iterator[tuple[str, Prepared | Diagnostic]]:
-    untouched = prepared_files(root, [relpath for relpath, _folder in files if relpath not in overlay], known)
     for relpath, _folder in files:
-        yield (relpath, _prepare_one(root, relpath, overlay)) if relpath in overlay else next(untouched)
+        if relpath in overlay:
+            yield relpath, _prepare_one(root, relpath, overlay)
+    yield from prepared_files(root, [relpath for relpath, _folder in files if relpath not in overlay], known)
 
 
 def _prepare_one(root: Path, relpath: str, overlay: Overlay | None) -> Prepared | Diagnostic:

@@ -293,3 +293,27 @@ def test_a_damaged_record_is_ignored(repo: Path) -> None:
     expected = validate(repo, "--no-cache")
     assert validate(repo) == expected
     assert validate(repo) == expected
+
+
+def test_rules_shared_with_a_forked_child_give_the_same_verdict_and_record(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Full runs of large repositories judge every other document in a forked child: the
+    findings, and the record that later incremental runs start from, are the same."""
+    import sobctl.checks.split as split
+
+    serial = validate(repo, "--no-cache")
+    monkeypatch.setattr(split, "SPLIT_MIN_DOCUMENTS", 1)
+    monkeypatch.setenv("SOBCTL_JOBS", "2")
+    assert validate(repo, "--no-cache") == serial
+    assert validate(repo) == serial  # cold, shared out
+    editor = Editor(repo, 7)
+    for _step in range(8):
+        editor.do_move_unit()
+        editor.do_grant()
+        (repo / ".git" / "sobctl-cache" / "record").unlink(missing_ok=True)  # a full tracked run, shared out
+        expected = validate(repo, "--no-cache")
+        assert validate(repo) == expected
+        editor.do_activation()
+        editor.do_share_email()
+        assert validate(repo) == validate(repo, "--no-cache")  # incremental, from the shared-out record

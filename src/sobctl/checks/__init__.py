@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ class Context:
     workspace: Workspace
     today: dt.date
     focus: frozenset[str] | None = None
+    chosen: dict[str, list[str]] = field(default_factory=dict)  # with ``focus``: the ids to judge, by kind
+    share: tuple[int, int] = (0, 1)  # (part, parts): judge every parts-th document from the part-th on
 
     @property
     def policy(self) -> Policy:
@@ -38,10 +40,14 @@ class Context:
         documents = self.workspace.documents(kind)
         folder = FOLDER_BY_KIND[kind].name
         if self.focus is None:
-            items: Iterable[tuple[str, Any]] = list(documents.items())
+            part, parts = self.share
+            items: Iterable[tuple[str, Any]] = list(documents.items())[part::parts]
         else:
-            chosen = sorted(p for p in self.focus if p.startswith(folder + "/"))
-            found = ((path[len(folder) + 1 : -5], documents.get(path[len(folder) + 1 : -5])) for path in chosen)
+            chosen = self.chosen.get(kind)
+            if chosen is None:
+                prefix = folder + "/"
+                chosen = self.chosen[kind] = sorted(p[len(prefix) : -5] for p in self.focus if p.startswith(prefix))
+            found = ((ident, documents.get(ident)) for ident in chosen)
             items = [(ident, document) for ident, document in found if document is not None]
         for ident, document in items:
             if tracker is not None:
@@ -52,7 +58,7 @@ class Context:
 
     def config_subject(self) -> bool:
         """Whether sobctl.yaml is to be judged (then it is the current subject until the next one)."""
-        if self.focus is not None and CONFIG_FILE not in self.focus:
+        if (self.focus is not None and CONFIG_FILE not in self.focus) or self.share[0] != 0:
             return False
         if self.workspace.tracker is not None:
             self.workspace.tracker.begin(CONFIG_FILE)
@@ -69,12 +75,14 @@ def rule(function: Rule) -> Rule:
     return function
 
 
-def run_checks(workspace: Workspace, today: dt.date, focus: frozenset[str] | None = None) -> list[Diagnostic]:
+def run_checks(
+    workspace: Workspace, today: dt.date, focus: frozenset[str] | None = None, share: tuple[int, int] = (0, 1)
+) -> list[Diagnostic]:
     """Every rule over the workspace (load problems not included); with ``focus``, only the
-    findings about those documents (paths)."""
+    findings about those documents (paths); with ``share`` (part, parts), only that part's."""
     from sobctl.checks import agreements, lifecycle, policy, publishing, references  # noqa: F401
 
-    context = Context(workspace, today, focus)
+    context = Context(workspace, today, focus, share=share)
     found: list[Diagnostic] = []
     tracker = workspace.tracker
     for check in REGISTRY:

@@ -658,7 +658,8 @@ def _check_tracked(
     finish: Callable[[], None] | None = None,
 ) -> tuple[tuple[list[Diagnostic], Summary], Any]:
     """``_check`` that also learns what each document's verdict looked up (its record)."""
-    from sobctl.checks import incremental, run_checks
+    from sobctl.checks import incremental
+    from sobctl.checks.split import run_checks_split
     from sobctl.repo.workspace import Tracker, discover, load_workspace, resolve_locations
 
     workspace = load_workspace(root, known=known, keep=keep)
@@ -666,7 +667,7 @@ def _check_tracked(
         finish()
     known.clear()
     tracker = Tracker()
-    found = workspace.load_diagnostics + run_checks(workspace.tracked(tracker), today)
+    found = workspace.load_diagnostics + run_checks_split(workspace.tracked(tracker), today)
     resolve_locations(root, found)
     found.sort(key=Diagnostic.sort_key)
     documents = {relpath for relpath, _folder in discover(root)[0]}
@@ -682,14 +683,14 @@ def _check(
     finish: Callable[[], None] | None = None,
 ) -> tuple[list[Diagnostic], Summary]:
     """Load (with ``known`` parse results), run every rule, locate: ``validate_repository``."""
-    from sobctl.checks import run_checks
+    from sobctl.checks.split import run_checks_split
     from sobctl.repo.workspace import load_workspace, resolve_locations
 
     workspace = load_workspace(root, known=known, keep=keep)
     if finish is not None:
         finish()
     known.clear()
-    found = workspace.load_diagnostics + run_checks(workspace, today)
+    found = workspace.load_diagnostics + run_checks_split(workspace, today)
     resolve_locations(root, found)
     found.sort(key=Diagnostic.sort_key)
     return found, Summary.of(found, workspace.files)

@@ -114,6 +114,24 @@ class Tracker:
         elif listed[-1] != number:
             listed.append(number)
 
+    def absorb(self, subjects: list[str], readers: dict[str, array[int]]) -> None:
+        """Add what another tracker learnt (numbered by its own ``subjects``), e.g. a forked child's."""
+        if self.numbers is None:
+            self.numbers = {path: number for number, path in enumerate(self.subjects)}
+        numbers = self.numbers
+        mapping = []
+        for subject in subjects:
+            number = numbers.get(subject)
+            if number is None:
+                number = numbers[subject] = len(self.subjects)
+                self.subjects.append(subject)
+            mapping.append(number)
+        for key, theirs in readers.items():
+            listed = self.readers.get(key)
+            if listed is None:
+                listed = self.readers[key] = array("I")
+            listed.extend(mapping[number] for number in theirs)
+
     def packed(self, key: str) -> array[int]:
         """The subjects that looked ``key`` up, each once, in order."""
         return array("I", sorted(set(self.readers.get(key, ()))))

@@ -115,6 +115,13 @@ def run_cli(*args: str, cwd: Path | None = None) -> Result:
     return Result(code, stdout.getvalue(), stderr.getvalue())
 
 
+def validate_json(root: Path, *extra: str) -> str:
+    """``sobctl validate --format json`` on ``root`` at TODAY; findings allowed, anything else fails."""
+    result = run_cli("validate", "--repo", str(root), "--as-of", TODAY, "--format", "json", *extra)
+    assert result.code in (0, 1), result.stderr
+    return result.stdout
+
+
 @pytest.fixture
 def cli() -> object:
     return run_cli

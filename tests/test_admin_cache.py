@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 from admin_support import P003, PROVIDER, U200, U300, act
-from conftest import TODAY, git, run_cli, snapshot
+from conftest import TODAY, git, snapshot
+from conftest import validate_json as validate
 from sobctl.ops.session import open_session
 from sobctl.repo.workspace import Workspace, load_workspace
 
@@ -23,12 +24,6 @@ def session_view(root: Path) -> tuple[object, ...]:
     with open_session(root, dt.date.fromisoformat(TODAY), lock=False) as session:
         assert session.current is not None  # the cache is in use
         return summary(session.workspace)
-
-
-def validate(root: Path, *extra: str) -> str:
-    result = run_cli("validate", "--repo", str(root), "--as-of", TODAY, "--format", "json", *extra)
-    assert result.code in (0, 1), result.stderr
-    return result.stdout
 
 
 def test_a_session_reads_what_a_fresh_load_reads_with_errors_and_odd_files(region: Path) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from benchmarks.generate import generate
 
-from conftest import TODAY, git, run_cli
+from conftest import git, run_cli
+from conftest import validate_json as validate
 
 SMALL = {"units": 200, "programs": 40, "people": 150, "activations": 600}
 MAGIC = b"SOBCTL-CACHE\n"
@@ -31,12 +32,6 @@ def repo(national_template: Path, tmp_path: Path) -> Path:
     target = tmp_path / "national"
     shutil.copytree(national_template, target, symlinks=True)
     return target
-
-
-def validate(root: Path, *extra: str) -> str:
-    result = run_cli("validate", "--repo", str(root), "--as-of", TODAY, "--format", "json", *extra)
-    assert result.code in (0, 1), result.stderr
-    return result.stdout
 
 
 def same_both_ways(root: Path) -> dict[str, object]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from benchmarks.generate import generate
 
-from conftest import TODAY, run_cli
+from conftest import validate_json as validate
 from sobctl.repo.cache import BlobWriter, TreeState, load_blobs
 from sobctl.repo.files import atomic_stream
 from sobctl.repo.workspace import _read_all
@@ -128,12 +128,6 @@ def national(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("cold") / "national"
     generate(root, seed=5, errors=40, units=250, programs=30, people=200, activations=800)
     return root
-
-
-def validate(root: Path, *extra: str) -> str:
-    result = run_cli("validate", "--repo", str(root), "--as-of", TODAY, "--format", "json", *extra)
-    assert result.code in (0, 1), result.stderr
-    return result.stdout
 
 
 @pytest.mark.parametrize("processes", ["2", "3"])

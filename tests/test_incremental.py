@@ -21,7 +21,8 @@ import yaml_rs
 from benchmarks.generate import generate
 from ruamel.yaml import YAML
 
-from conftest import TODAY, git, run_cli
+from conftest import TODAY, git
+from conftest import validate_json as validate
 
 SMALL = {"units": 150, "programs": 30, "people": 120, "activations": 450}
 STATUSES = ["inactive", "active", "deactivated", "archived"]
@@ -41,12 +42,6 @@ def repo(template: Path, tmp_path: Path) -> Path:
     target = tmp_path / "national"
     shutil.copytree(template, target, symlinks=True)
     return target
-
-
-def validate(root: Path, *extra: str) -> str:
-    result = run_cli("validate", "--repo", str(root), "--as-of", TODAY, "--format", "json", *extra)
-    assert result.code in (0, 1), result.stderr
-    return result.stdout
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -5,6 +5,7 @@ version; damaged or foreign cache files are ignored; a stale result is never ser
 from __future__ import annotations
 
 import json
+import marshal
 import shutil
 import struct
 import zlib
@@ -15,6 +16,7 @@ from benchmarks.generate import generate
 
 from conftest import git, run_cli
 from conftest import validate_json as validate
+from sobctl.repo.table import Table
 
 SMALL = {"units": 200, "programs": 40, "people": 150, "activations": 600}
 MAGIC = b"SOBCTL-CACHE\n"
@@ -201,18 +203,18 @@ def test_blobs_are_used_only_under_their_own_key(repo: Path, own_key: bool) -> N
     path = cache_dir(repo) / "blobs"
     data = path.read_bytes()
     key = data[len(MAGIC) : data.index(b"\n", len(MAGIC))] if own_key else b"f" * 64
-    index_offset, _, _ = struct.unpack(">QQI", data[-20:])
+    index_offset, index_length, _ = struct.unpack(">QQI", data[-20:])
     body = data[data.index(b"\n", len(MAGIC)) + 1 : -20]
-    index = json.loads(body[index_offset:])
+    index = dict(Table(marshal.loads(body[index_offset : index_offset + index_length])).items())
     # a well-formed store that claims every file parses to what one unit file holds (valid, but
     # another file's content: a failing parse would be read again from disk, a valid one is trusted)
-    unit = next(item for item in index
-                if item[1] == "json" and b'"type":"care-unit"' in body[item[2] : item[2] + item[3]])
-    payload = body[unit[2] : unit[2] + unit[3]]
-    forged_index = json.dumps([[item[0], "json", 0, len(payload)] for item in index]).encode()
-    forged_body = payload + forged_index
-    path.write_bytes(MAGIC + key + b"\n" + forged_body + struct.pack(">QQI", len(payload), len(forged_body),
-                                                                   zlib.crc32(forged_body)))
+    unit = next(row for row in index.values()
+                if row[0] == "json" and b'"type":"care-unit"' in body[row[1] : row[1] + row[2]])
+    payload = body[unit[1] : unit[1] + unit[2]]
+    forged_index = marshal.dumps(Table.of({cid: ("json", 0, len(payload), zlib.crc32(payload))
+                                           for cid in index}).dump())
+    path.write_bytes(MAGIC + key + b"\n" + payload + forged_index
+                     + struct.pack(">QQI", len(payload), len(forged_index), zlib.crc32(forged_index)))
     (cache_dir(repo) / "result").unlink()
     # under its own key the (forged) store is trusted: proof that the stored parse results are used
     assert (validate(repo) == validate(repo, "--no-cache")) is not own_key
@@ -287,3 +289,20 @@ def test_files_behind_a_linked_folder_are_never_served_from_the_cache(repo: Path
     after = validate(repo)
     assert after == validate(repo, "--no-cache")
     assert ("SOB011", f"units/{target.name}") in codes(json.loads(after))
+
+
+def test_a_damaged_stored_document_is_read_from_disk_and_the_cache_dropped(repo: Path) -> None:
+    validate(repo)
+    target = unit_files(repo)[4]
+    target.write_bytes(target.read_bytes() + b"# touched\n")  # the next run reads the parse cache
+    path = cache_dir(repo) / "blobs"
+    data = bytearray(path.read_bytes())
+    start = data.index(b"\n", len(MAGIC)) + 1
+    for offset in range(start + 10, start + 200_000, 997):  # a byte in many stored documents
+        data[offset] ^= 0x20
+    path.write_bytes(bytes(data))
+    expected = validate(repo, "--no-cache")
+    assert validate(repo) == expected
+    assert not path.exists()  # a damaged store is not kept
+    assert validate(repo) == expected
+    assert validate(repo) == expected

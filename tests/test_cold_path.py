@@ -48,21 +48,35 @@ def test_blob_store_gives_back_every_document_across_write_pieces(tmp_path: Path
         writer.finish()
     store = load_blobs(state)
     try:
-        assert set(store.entries) == set(documents)
+        assert {content_id for content_id, _item in store.items()} == set(documents)
         for content_id, prepared in documents.items():
-            got = store.entries[content_id]
+            got = store.get(content_id)
             if prepared[0] == "json":
                 assert got[0] == "json" and bytes(got[1]) == prepared[1]
             else:
                 assert got == prepared
+        assert not store.damaged
     finally:
         store.close()
-    # One flipped byte anywhere in the body and nothing is trusted.
+    # One flipped byte in a document: that document reads as nothing (so the file is read from
+    # disk instead) and the store is marked damaged; every other document still reads true.
     path = state.cache_dir / "blobs"
     data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
+    first = len(b"SOBCTL-CACHE\n" + state.base.encode() + b"\n")
+    data[first + 5] ^= 0x01  # inside the first document
     path.write_bytes(bytes(data))
-    assert load_blobs(state).entries == {}
+    store = load_blobs(state)
+    try:
+        damaged = store.get(f"{0:040x}")
+        assert damaged is not None and bytes(damaged[1]) == b"" and store.damaged
+        assert bytes(store.get(f"{1:040x}")[1]) == documents[f"{1:040x}"][1]
+    finally:
+        store.close()
+    # One flipped byte in the index (or the trailer): nothing is trusted.
+    data[first + 5] ^= 0x01
+    data[-20] ^= 0x01
+    path.write_bytes(bytes(data))
+    assert load_blobs(state).empty
 
 
 # --- work shared out between this process and forked workers ---------------------------------------

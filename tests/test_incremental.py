@@ -261,7 +261,7 @@ def test_a_small_change_is_judged_incrementally(repo: Path) -> None:
     state = cache.tree_state(repo, dt.date.fromisoformat(TODAY))
     assert state is not None
     base = cache.load_blobs(state)
-    stores = dict(base.entries)
+    stores = cache.Stores(base)
     outcome = incremental.incremental_run(repo, dt.date.fromisoformat(TODAY), state.files, record, stores,
                                           lambda _path, _prepared: None)
     base.close()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import marshal
 import sys
-import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from typing import Any
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
 from sobctl.model.entities import Grant, Person
 from sobctl.repo import cache
+from sobctl.repo.table import Table
 from sobctl.repo.workspace import (
     CONFIG_FILE,
     FOLDERS,
@@ -72,64 +72,6 @@ def _diagnostic(row: Row) -> Diagnostic:
     code, severity, message, path, pointer, line, column, hint, extra = row
     return Diagnostic(code, Severity(severity), message, path, tuple(pointer), line=line, column=column,
                       hint=hint, extra=dict(extra) if extra else {})
-
-
-class Table:
-    """A large string-keyed table stored as marshalled buckets: a run that reads a few entries
-    unpacks only their buckets (a record's tables hold tens of thousands of entries, and
-    unpacking all of them would cost more than the whole incremental judgement)."""
-
-    BUCKETS = 2048
-    _EMPTY = marshal.dumps({})
-    __slots__ = ("changed", "opened", "packed")
-
-    def __init__(self, packed: list[bytes] | None = None) -> None:
-        self.packed: list[bytes] = packed if packed is not None else [self._EMPTY] * self.BUCKETS
-        self.opened: dict[int, dict[str, Any]] = {}
-        self.changed: set[int] = set()
-
-    @classmethod
-    def of(cls, items: dict[str, Any]) -> Table:
-        buckets: list[dict[str, Any]] = [{} for _ in range(cls.BUCKETS)]
-        for key, value in items.items():
-            buckets[zlib.crc32(key.encode("utf-8", "surrogateescape")) % cls.BUCKETS][key] = value
-        return cls([marshal.dumps(bucket) for bucket in buckets])
-
-    def _bucket(self, key: str) -> tuple[int, dict[str, Any]]:
-        number = zlib.crc32(key.encode("utf-8", "surrogateescape")) % self.BUCKETS
-        bucket = self.opened.get(number)
-        if bucket is None:
-            bucket = self.opened[number] = marshal.loads(self.packed[number])
-        return number, bucket
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._bucket(key)[1].get(key, default)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        number, bucket = self._bucket(key)
-        bucket[key] = value
-        self.changed.add(number)
-
-    def pop(self, key: str, default: Any = None) -> Any:
-        number, bucket = self._bucket(key)
-        self.changed.add(number)
-        return bucket.pop(key, default)
-
-    def copy(self) -> Table:
-        """A table to change without changing this one (unchanged buckets are shared)."""
-        return Table(self.dump())
-
-    def dump(self) -> list[bytes]:
-        packed = list(self.packed)
-        for number in self.changed:
-            packed[number] = marshal.dumps(self.opened[number])
-        return packed
-
-    @classmethod
-    def parse(cls, value: object) -> Table | None:
-        if not isinstance(value, list) or len(value) != cls.BUCKETS or not all(isinstance(b, bytes) for b in value):
-            return None
-        return cls(value)
 
 
 @dataclass
@@ -444,7 +386,7 @@ class Documents:
     """Reads the documents of a tree state (path → content id) when asked: from the parse
     results by content id where possible, else from disk (or ``overlay``: pending changes)."""
 
-    def __init__(self, root: Path, files: dict[str, str], stores: dict[str, Prepared],
+    def __init__(self, root: Path, files: dict[str, str], stores: cache.Stores,
                  remember: Callable[[str, Prepared], None], overlay: Overlay | None = None) -> None:
         self.root = root
         self.files = files
@@ -455,7 +397,7 @@ class Documents:
 
     def prepared(self, relpath: str) -> Prepared | Diagnostic:
         content_id = self.files.get(relpath)
-        stored = self.stores.get(content_id) if content_id is not None else None
+        stored: Prepared | None = self.stores.get(content_id) if content_id is not None else None
         if stored is not None:
             return stored
         raw, problem = _read_file(self.root, relpath, self.overlay)
@@ -483,7 +425,7 @@ class Documents:
         return document, problems
 
 
-def view(root: Path, files: dict[str, str], record: Record, stores: dict[str, Prepared],
+def view(root: Path, files: dict[str, str], record: Record, stores: cache.Stores,
          remember: Callable[[str, Prepared], None]) -> Workspace:
     """The workspace of the tree state ``record`` describes, reading documents as they are used
     (no rule runs; for commands that look a few documents up)."""
@@ -511,7 +453,7 @@ def incremental_run(
     today: dt.date,
     files: dict[str, str],
     record: Record,
-    stores: dict[str, Prepared],
+    stores: cache.Stores,
     remember: Callable[[str, Prepared], None],
     overlay: Overlay | None = None,
 ) -> tuple[list[Diagnostic], Summary, Record, bool] | None:

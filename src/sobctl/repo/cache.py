@@ -23,19 +23,21 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import marshal
 import os
 import stat
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
+from sobctl.repo.table import Table
 from sobctl.repo.yamlio import MAX_FILE_BYTES
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"SOBCTL-CACHE\n"
 CONTENT = ("sobctl.yaml", "catalogue", "units", "roles", "agreements")
 FOLDER_NAMES = CONTENT[1:]
@@ -279,8 +281,10 @@ def store_result(state: TreeState, diagnostics: list[Diagnostic], summary: Summa
 #
 # ``blobs`` holds every file's parse result as written by the last full parse; ``blobs-delta``
 # the results made since (rewritten whole each time, it stays small). A file is MAGIC, the key,
-# the body (JSON documents back to back, then a JSON index of [content id, kind, …]) and a
-# trailer (index offset, body length, CRC of the body).
+# the body (JSON documents back to back), the index (a marshalled bucket table: content id →
+# ("json", offset, length, CRC of the document) or ("fail", code, message, line, column)) and
+# a trailer (index offset, index length, CRC of the index). A run reads the index buckets and
+# the documents it uses, each checked against its own CRC, never the whole store.
 
 _TRAILER = struct.Struct(">QQI")
 #: When the delta outgrows this share of the base, both are dropped and the next run starts over.
@@ -289,27 +293,57 @@ DELTA_SHARE = 0.2
 
 class _Stored:
     """One JSON document inside an open blobs file, read when validation needs it (so the
-    store is never held in memory whole). ``bytes(stored)`` reads it."""
+    store is never held in memory whole). ``bytes(stored)`` reads it; a document that fails its
+    CRC reads as empty bytes (which no model accepts, so the file is read from disk instead)
+    and marks its store damaged."""
 
-    __slots__ = ("fd", "length", "offset")
+    __slots__ = ("crc", "length", "offset", "store")
 
-    def __init__(self, fd: int, offset: int, length: int) -> None:
-        self.fd, self.offset, self.length = fd, offset, length
+    def __init__(self, store: BlobStore, offset: int, length: int, crc: int) -> None:
+        self.store, self.offset, self.length, self.crc = store, offset, length, crc
 
     def __len__(self) -> int:
         return self.length
 
     def __bytes__(self) -> bytes:
-        return os.pread(self.fd, self.length, self.offset)
+        fd = self.store.fd
+        data = os.pread(fd, self.length, self.offset) if fd is not None else b""
+        if len(data) != self.length or zlib.crc32(data) != self.crc:
+            self.store.damaged = True
+            return b""
+        return data
 
 
-@dataclass
 class BlobStore:
     """The entries of one blobs file, and the open file they are read from."""
 
-    entries: dict[str, tuple[Any, ...]]
-    size: int = 0
-    fd: int | None = None
+    def __init__(self, index: Table | None = None, fd: int | None = None, start: int = 0, size: int = 0) -> None:
+        self.index = index
+        self.fd = fd
+        self.start = start  # where the body begins in the file
+        self.size = size  # the body's length
+        self.damaged = False  # a document failed its CRC: the store must not be kept
+
+    @property
+    def empty(self) -> bool:
+        return self.index is None
+
+    def get(self, content_id: str, default: Any = None) -> Any:
+        row = self.index.get(content_id) if self.index is not None else None
+        if row is None:
+            return default
+        if row[0] == "json":
+            _kind, offset, length, crc = row
+            return ("json", _Stored(self, self.start + offset, length, crc))
+        return tuple(row)
+
+    def items(self) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        if self.index is None:
+            return
+        for content_id, _row in self.index.items():
+            item = self.get(content_id)
+            if item is not None:
+                yield content_id, item
 
     def close(self) -> None:
         if self.fd is not None:
@@ -317,113 +351,98 @@ class BlobStore:
             self.fd = None
 
 
+class Stores:
+    """Parse results by content id from several sources; the first that has one wins."""
+
+    def __init__(self, *sources: Any) -> None:
+        self.sources = sources
+
+    def get(self, content_id: str, default: Any = None) -> Any:
+        for source in self.sources:
+            found = source.get(content_id)
+            if found is not None:
+                return found
+        return default
+
+    def __contains__(self, content_id: object) -> bool:
+        return isinstance(content_id, str) and self.get(content_id) is not None
+
+
 def load_blobs(state: TreeState, name: str = "blobs") -> BlobStore:
     """Cached parse results by content id; empty if the file is missing, damaged or foreign.
 
-    The whole body is checked against its CRC, read in pieces; the JSON documents are then
-    read one by one as they are used, from the same open file (a new cache written meanwhile
-    replaces the file's name, never these bytes)."""
-    import orjson
-
+    Only the index is read and checked here; the JSON documents are read one by one as they
+    are used, from the same open file (a new cache written meanwhile replaces the file's name,
+    never these bytes), each checked against its own CRC."""
     try:
         fd = os.open(state.cache_dir / name, os.O_RDONLY)
     except OSError:
-        return BlobStore({})
-    store = BlobStore({}, fd=fd)
+        return BlobStore()
     try:
         size = os.fstat(fd).st_size
         prefix = MAGIC + state.base.encode() + b"\n"
         if size < len(prefix) + _TRAILER.size or os.pread(fd, len(prefix), 0) != prefix:
-            store.close()
-            return BlobStore({})
-        index_offset, body_length, crc = _TRAILER.unpack(os.pread(fd, _TRAILER.size, size - _TRAILER.size))
+            raise ValueError("foreign")
+        index_offset, index_length, crc = _TRAILER.unpack(os.pread(fd, _TRAILER.size, size - _TRAILER.size))
         start = len(prefix)
-        if body_length != size - start - _TRAILER.size or index_offset > body_length:
-            store.close()
-            return BlobStore({})
-        check = 0
-        position = 0
-        while position < body_length:
-            piece = os.pread(fd, min(4 << 20, body_length - position), start + position)
-            if not piece:
-                break
-            check = zlib.crc32(piece, check)
-            position += len(piece)
-        if position != body_length or check != crc:
-            store.close()
-            return BlobStore({})
-        for item in orjson.loads(os.pread(fd, body_length - index_offset, start + index_offset)):
-            if item[1] == "json":
-                offset, length = int(item[2]), int(item[3])
-                if offset < 0 or length < 0 or offset + length > index_offset:
-                    store.close()
-                    return BlobStore({})
-                store.entries[str(item[0])] = ("json", _Stored(fd, start + offset, length))
-            elif item[1] == "fail":
-                store.entries[str(item[0])] = ("fail", str(item[2]), str(item[3]), item[4], item[5])
-    except (OSError, ValueError, KeyError, TypeError, IndexError, struct.error):
-        store.close()
-        return BlobStore({})
-    store.size = body_length
-    return store
+        if start + index_offset + index_length + _TRAILER.size != size:
+            raise ValueError("truncated")
+        packed = os.pread(fd, index_length, start + index_offset)
+        if len(packed) != index_length or zlib.crc32(packed) != crc:
+            raise ValueError("damaged")
+        index = Table.parse(marshal.loads(packed))
+        if index is None:
+            raise ValueError("damaged")
+    except (OSError, ValueError, EOFError, TypeError, struct.error):
+        os.close(fd)
+        return BlobStore()
+    return BlobStore(index, fd, start, index_offset)
 
 
 class BlobWriter:
     """Streams parse results into a blobs file as they are made.
 
-    Documents are gathered into pieces of about ``PIECE`` bytes before they are checksummed
-    and written: one CRC update and one write per piece rather than per document (a national
-    repository has tens of thousands of small ones). The bytes written are the same."""
+    Documents are gathered into pieces of about ``PIECE`` bytes before they are written (one
+    write per piece rather than per document: a national repository has tens of thousands)."""
 
     PIECE = 1 << 20
 
     def __init__(self, stream: BinaryIO, key: str) -> None:
         self.stream = stream
         self.offset = 0
-        self.crc = 0
-        self.index: list[list[Any]] = []
-        self.ids: set[str] = set()
+        self.index: dict[str, tuple[Any, ...]] = {}
         self.pending: list[bytes] = []
         self.pending_size = 0
         stream.write(MAGIC + key.encode() + b"\n")
 
-    def _write(self, data: bytes) -> None:
-        self.stream.write(data)
-        self.crc = zlib.crc32(data, self.crc)
-
     def _flush(self) -> None:
         if self.pending:
-            self._write(b"".join(self.pending))
+            self.stream.write(b"".join(self.pending))
             self.pending.clear()
             self.pending_size = 0
 
     def add(self, content_id: str, prepared: tuple[Any, ...]) -> None:
-        if content_id in self.ids:
+        if content_id in self.index:
             return
         if prepared[0] == "json":
             payload = prepared[1] if isinstance(prepared[1], bytes) else bytes(prepared[1])
+            if not payload:
+                return  # a damaged stored document: not carried over
             size = len(payload)
-            self.index.append([content_id, "json", self.offset, size])
+            self.index[content_id] = ("json", self.offset, size, zlib.crc32(payload))
             self.offset += size
             self.pending.append(payload)
             self.pending_size += size
             if self.pending_size >= self.PIECE:
                 self._flush()
         elif prepared[0] == "fail":
-            self.index.append([content_id, *prepared])
-        else:
-            return
-        self.ids.add(content_id)
+            self.index[content_id] = tuple(prepared)
 
     def finish(self) -> None:
-        import orjson
-
         self._flush()
-        index_offset = self.offset
-        index = orjson.dumps(self.index)
-        self._write(index)
-        self.offset += len(index)
-        self.stream.write(_TRAILER.pack(index_offset, self.offset, self.crc))
+        packed = marshal.dumps(Table.of(self.index).dump())
+        self.stream.write(packed)
+        self.stream.write(_TRAILER.pack(self.offset, len(packed), zlib.crc32(packed)))
 
 
 def _store(state: TreeState, name: str, entries: dict[str, tuple[Any, ...]]) -> None:
@@ -466,8 +485,8 @@ class Current:
     fresh: dict[str, tuple[Any, ...]]
 
     @property
-    def stores(self) -> dict[str, tuple[Any, ...]]:
-        return {**self.base.entries, **self.delta.entries, **self.fresh}
+    def stores(self) -> Stores:
+        return Stores(self.fresh, self.delta, self.base)
 
     def close(self) -> None:
         self.base.close()
@@ -481,10 +500,13 @@ class Current:
 
         state = TreeState(self.state.cache_dir, files, state_key(self.state.base, self.today, self.root, files),
                           self.state.base)
+        if self.base.damaged or self.delta.damaged:
+            _drop(state, "blobs", "blobs-delta", "result", "record")  # start afresh next time
+            return
         made = {**self.fresh, **fresh}
         if made:
             referenced = set(files.values())
-            kept = {cid: item for cid, item in self.delta.entries.items() if cid in referenced}
+            kept = {cid: item for cid, item in self.delta.items() if cid in referenced}
             _store(state, "blobs-delta", {**kept, **made})
         store_result(state, *found)
         incremental.store_record(state, self.today, record)
@@ -560,8 +582,9 @@ def _validate(
         return cached
     base = load_blobs(state)
     record: Any = None  # what the verdict rests on, for the next run to judge only what changes
+    damaged = False  # a stored document failed its CRC (and was read from disk instead)
     settled = False  # the run read only bytes whose content ids it checked: no need to list the tree again
-    if not base.entries:
+    if base.empty:
         # A full parse: stream every result into a new base as it is made; no delta applies to it.
         # It keeps no dependency record: tracking every lookup would cost a first run a third
         # more; the next run that finds the tree changed makes one from the parse cache.
@@ -592,7 +615,7 @@ def _validate(
         delta = load_blobs(state, "blobs-delta")
         handed = False
         try:
-            stores = {**base.entries, **delta.entries}
+            stores = Stores(delta, base)
             fresh: dict[str, tuple[Any, ...]] = {}
 
             def remember(relpath: str, prepared: tuple[Any, ...]) -> None:
@@ -610,11 +633,11 @@ def _validate(
                 record = outcome[2]
                 settled = outcome[3]
             else:
-                known = {path: stores[cid] for path, cid in state.files.items() if cid in stores}
+                known = {path: item for path, cid in state.files.items() if (item := stores.get(cid)) is not None}
                 found, record = _check_tracked(root, today, known, remember, state.files)
             if fresh:
                 referenced = set(state.files.values())
-                kept = {cid: item for cid, item in delta.entries.items() if cid in referenced}
+                kept = {cid: item for cid, item in delta.items() if cid in referenced}
                 size = sum(len(item[1]) for item in (*kept.values(), *fresh.values()) if item[0] == "json")
                 if size > DELTA_SHARE * base.size:
                     _drop(state, "blobs", "blobs-delta", "record")  # the next run parses afresh
@@ -625,13 +648,14 @@ def _validate(
                 handoff.update(base=base, delta=delta, fresh=fresh)
                 handed = True
         finally:
+            damaged = base.damaged or delta.damaged
             if not handed:
                 base.close()
                 delta.close()
     after = state if settled else tree_state(root, today, state.base)
-    if after is None or after.key != state.key:
-        # Files changed while they were read: what was stored may not match the ids it is filed
-        # under. Keep nothing from this run.
+    if damaged or after is None or after.key != state.key:
+        # Files changed while they were read (what was stored may not match the ids it is filed
+        # under), or the parse cache is damaged: keep nothing from this run.
         _drop(state, "blobs", "blobs-delta", "result", "record")
         if handoff is not None:
             for store in (handoff.pop("base", None), handoff.pop("delta", None)):

@@ -26,6 +26,7 @@ import datetime as dt
 import marshal
 import sys
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -624,10 +625,15 @@ def _update_readers(record: Record, tracker: Tracker) -> tuple[Table, list[str]]
     updated = record.readers.copy()
     for key in tracker.readers:
         listed = array("I", updated.get(key, b""))
-        # A few new subjects against a possibly long list: test each against the array (a C scan)
-        # rather than building a set of the whole list.
-        missing = {number for number in set(tracker.readers[key]) if number not in listed}
+        # Lists are kept sorted: a few subjects are looked up by bisection in what may be a list
+        # of thousands (every unit that runs a program), and it is rebuilt only when one is new.
+        missing = {number for number in set(tracker.readers[key]) if not _listed(listed, number)}
         if missing:
-            listed.extend(sorted(missing))
-            updated[key] = listed.tobytes()
+            updated[key] = array("I", sorted(missing.union(listed))).tobytes()
     return updated, tracker.subjects
+
+
+def _listed(numbers: array[int], number: int) -> bool:
+    """Whether ``number`` is in the sorted ``numbers``."""
+    at = bisect_left(numbers, number)
+    return at < len(numbers) and numbers[at] == number

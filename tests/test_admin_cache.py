@@ -120,3 +120,24 @@ def test_a_session_after_a_first_validate_starts_from_the_cache(region: Path) ->
     assert session_view(region) == summary(load_workspace(region))
     assert act(region, "unit", "activate", U300).code == 0
     assert session_view(region) == summary(load_workspace(region))
+
+
+def test_the_actor_is_the_same_with_and_without_the_cache_when_an_address_is_shared(
+    region: Path, monkeypatch: object
+) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    other = region / "roles" / f"{P003}.yaml"
+    text = other.read_text()
+    other.write_text(text.replace("emails:\n", "emails:\n  - anna.lindqvist@exempelland.se\n", 1))
+    assert other.read_text() != text
+    git(region, "commit", "-qam", "a shared address (SOB207)")
+
+    def actor() -> str | None:
+        with open_session(region, dt.date.fromisoformat(TODAY), lock=False) as session:
+            return session.actor.hsa_id if session.actor is not None else None
+
+    cached = actor()
+    monkeypatch.setenv("SOBCTL_NO_CACHE", "1")
+    assert actor() == cached == P003  # the last file listing the address, with the cache or without

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sobctl.i18n import _
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
 from sobctl.model.entities import Grant, Person
 from sobctl.repo import cache
@@ -46,6 +47,7 @@ from sobctl.repo.workspace import (
     UnitHead,
     Workspace,
     _read_file,
+    diagnostic,
     discover,
     file_name_problem,
     missing_config,
@@ -278,13 +280,14 @@ class LazyDocs(dict[str, Any]):
 
 
 class _EmailIndex:
-    """``Workspace.person_by_email`` from the record's index: who lists an address (first file wins)."""
+    """``Workspace.person_by_email`` from the record's index: who lists an address (as there, the
+    last file listing it wins; two people listing one address is an error of its own, SOB207)."""
 
     def __init__(self, workspace: LazyWorkspace) -> None:
         self.workspace = workspace
 
     def get(self, email: str, default: Any = None) -> Any:
-        for person_id in _split(self.workspace.email_people.get(email.lower())):
+        for person_id in reversed(_split(self.workspace.email_people.get(email.lower()))):
             person = self.workspace.people.get(person_id)
             if person is not None:
                 return person
@@ -405,7 +408,7 @@ class Documents:
         if raw is None or content_id != cache.blob_id(raw):
             self.unverified.append(relpath)  # not provably the bytes the tree state names
         if problem is not None or raw is None:
-            return problem or Diagnostic("SOB007", Severity.ERROR, "unreadable", relpath)
+            return problem or diagnostic("SOB007", _("unreadable"), relpath)
         fresh = prepare(raw)
         self.remember(relpath, fresh)
         return fresh

@@ -140,12 +140,12 @@ def record_key(state: cache.TreeState, today: dt.date) -> str:
 
 
 def load_record(state: cache.TreeState, today: dt.date) -> Record | None:
-    payload = cache._read(state.cache_dir / "record", record_key(state, today))
+    payload = cache.read_framed(state.cache_dir / "record", record_key(state, today))
     return Record.parse(payload) if payload is not None else None
 
 
 def store_record(state: cache.TreeState, today: dt.date, record: Record) -> None:
-    cache._write(state.cache_dir / "record", record_key(state, today), record.dump())
+    cache.write_framed(state.cache_dir / "record", record_key(state, today), record.dump())
 
 
 # --- what a document provides ------------------------------------------------------------------

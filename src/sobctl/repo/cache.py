@@ -187,7 +187,7 @@ def _worktree_id(path: Path) -> str | None:
 # --- framed, checked cache files ------------------------------------------------------------------
 
 
-def _write(path: Path, key: str, *parts: bytes) -> None:
+def write_framed(path: Path, key: str, *parts: bytes) -> None:
     """Write a framed cache file atomically; no fsync: a torn file fails its CRC and is ignored."""
     from sobctl.repo.files import atomic_stream
 
@@ -206,7 +206,7 @@ def _write(path: Path, key: str, *parts: bytes) -> None:
         pass  # a cache that cannot be written is no cache, not a failure
 
 
-def _read(path: Path, key: str) -> bytes | None:
+def read_framed(path: Path, key: str) -> bytes | None:
     """The payload of a cache file written for ``key``, or None if absent, foreign or damaged."""
     try:
         data = path.read_bytes()
@@ -228,7 +228,7 @@ def _read(path: Path, key: str) -> bytes | None:
 def load_result(state: TreeState) -> tuple[list[Diagnostic], Summary] | None:
     import json
 
-    payload = _read(state.cache_dir / "result", state.key)
+    payload = read_framed(state.cache_dir / "result", state.key)
     if payload is None:
         return None
     try:
@@ -274,7 +274,7 @@ def store_result(state: TreeState, diagnostics: list[Diagnostic], summary: Summa
         ],
         "summary": {"errors": summary.errors, "warnings": summary.warnings, "files": summary.files},
     }
-    _write(state.cache_dir / "result", state.key, json.dumps(document, ensure_ascii=False).encode())
+    write_framed(state.cache_dir / "result", state.key, json.dumps(document, ensure_ascii=False).encode())
 
 
 # --- parse results by content id ------------------------------------------------------------------

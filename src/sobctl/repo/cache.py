@@ -458,6 +458,22 @@ def _store(state: TreeState, name: str, entries: dict[str, tuple[Any, ...]]) -> 
         pass
 
 
+def _renew_delta(state: TreeState, base: BlobStore, delta: BlobStore, fresh: dict[str, tuple[Any, ...]]) -> bool:
+    """Write the delta store for ``state``: the delta's entries its files still use, plus ``fresh``
+    ones. When the delta outgrows its share of the base, every store is dropped instead (the
+    next run parses afresh) and False is returned."""
+    if not fresh:
+        return True
+    referenced = set(state.files.values())
+    kept = {cid: item for cid, item in delta.items() if cid in referenced}
+    size = sum(len(item[1]) for item in (*kept.values(), *fresh.values()) if item[0] == "json")
+    if size > DELTA_SHARE * base.size:
+        _drop(state, "blobs", "blobs-delta", "record")
+        return False
+    _store(state, "blobs-delta", {**kept, **fresh})
+    return True
+
+
 def _drop(state: TreeState, *names: str) -> None:
     from sobctl.repo.files import remove
 
@@ -503,11 +519,7 @@ class Current:
         if self.base.damaged or self.delta.damaged:
             _drop(state, "blobs", "blobs-delta", "result", "record")  # start afresh next time
             return
-        made = {**self.fresh, **fresh}
-        if made:
-            referenced = set(files.values())
-            kept = {cid: item for cid, item in self.delta.items() if cid in referenced}
-            _store(state, "blobs-delta", {**kept, **made})
+        _renew_delta(state, self.base, self.delta, {**self.fresh, **fresh})
         store_result(state, *found)
         incremental.store_record(state, self.today, record)
 
@@ -635,15 +647,8 @@ def _validate(
             else:
                 known = {path: item for path, cid in state.files.items() if (item := stores.get(cid)) is not None}
                 found, record = _check_tracked(root, today, known, remember, state.files)
-            if fresh:
-                referenced = set(state.files.values())
-                kept = {cid: item for cid, item in delta.items() if cid in referenced}
-                size = sum(len(item[1]) for item in (*kept.values(), *fresh.values()) if item[0] == "json")
-                if size > DELTA_SHARE * base.size:
-                    _drop(state, "blobs", "blobs-delta", "record")  # the next run parses afresh
-                    record = None
-                else:
-                    _store(state, "blobs-delta", {**kept, **fresh})
+            if not _renew_delta(state, base, delta, fresh):
+                record = None
             if handoff is not None and record is not None:
                 handoff.update(base=base, delta=delta, fresh=fresh)
                 handed = True

@@ -28,6 +28,7 @@ class Context:
     focus: frozenset[str] | None = None
     chosen: dict[str, list[str]] = field(default_factory=dict)  # with ``focus``: the ids to judge, by kind
     share: tuple[int, int] = (0, 1)  # (part, parts): judge every parts-th document from the part-th on
+    whole: frozenset[str] = frozenset()  # kinds the workspace holds only its part of: judge all it holds
 
     @property
     def policy(self) -> Policy:
@@ -40,7 +41,7 @@ class Context:
         documents = self.workspace.documents(kind)
         folder = FOLDER_BY_KIND[kind].name
         if self.focus is None:
-            part, parts = self.share
+            part, parts = self.share if kind not in self.whole else (0, 1)
             items: Iterable[tuple[str, Any]] = list(documents.items())[part::parts]
         else:
             chosen = self.chosen.get(kind)
@@ -76,13 +77,18 @@ def rule(function: Rule) -> Rule:
 
 
 def run_checks(
-    workspace: Workspace, today: dt.date, focus: frozenset[str] | None = None, share: tuple[int, int] = (0, 1)
+    workspace: Workspace,
+    today: dt.date,
+    focus: frozenset[str] | None = None,
+    share: tuple[int, int] = (0, 1),
+    whole: frozenset[str] = frozenset(),
 ) -> list[Diagnostic]:
     """Every rule over the workspace (load problems not included); with ``focus``, only the
-    findings about those documents (paths); with ``share`` (part, parts), only that part's."""
+    findings about those documents (paths); with ``share`` (part, parts), only that part's
+    (of every kind but those in ``whole``, which the workspace holds only its part of)."""
     from sobctl.checks import agreements, lifecycle, policy, publishing, references  # noqa: F401
 
-    context = Context(workspace, today, focus, share=share)
+    context = Context(workspace, today, focus, share=share, whole=whole)
     found: list[Diagnostic] = []
     tracker = workspace.tracker
     for check in REGISTRY:

@@ -1,23 +1,38 @@
-"""Every rule over a large workspace on two cores: a forked child judges every other subject.
+"""Every rule over a large repository on two cores, in one of two ways.
 
-Rules judge one document at a time (see :class:`sobctl.checks.Context`), so the subjects of a
-full run can be shared out: the child, which shares the parent's loaded workspace through
-``fork``, judges every other document of each kind and sends its findings (and, under a tracker, what its subjects
-looked up) back through a pipe; the parent judges the other half meanwhile. The result is
-the same list of findings in another order (callers sort it), and a child that fails costs
-time, never a finding: the parent then judges that half itself.
+``check_in_halves`` (a full load): a forked child and this process each read, parse and
+validate half of the files, judge their half of the documents and exchange only what the
+other half needs: each unit's head (type, parent, ownership: all rules read of a unit they
+do not judge) and the parsed programs, people and agreements, which every half holds whole.
+Nothing built by one process has to be copied into the other, and no core waits for the
+other's validation.
+
+``run_checks_split`` (a workspace already loaded, e.g. from the parse cache): the child,
+which shares the loaded workspace through ``fork``, judges every other document of each kind
+and sends its findings (and, under a tracker, what its subjects looked up) back through a pipe;
+the parent judges the other half meanwhile.
+
+Either way the result is the same list of findings in another order (callers sort it), and a
+child that fails costs time, never a finding: the parent then does that half itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import pickle
+import signal
+import struct
 from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sobctl.model.diagnostic import Diagnostic
-from sobctl.repo.workspace import FOLDERS, Workspace, jobs
+from sobctl.model.entities import Unit
+from sobctl.repo.workspace import FOLDERS, Folder, Prepared, Workspace, jobs
 
 #: Below this many documents forking costs more than the second core saves.
 SPLIT_MIN_DOCUMENTS = 3000
@@ -83,3 +98,253 @@ def _read_all(descriptor: int) -> bytes:
         if not piece:
             return b"".join(pieces)
         pieces.append(piece)
+
+
+# --- a full load in two halves ----------------------------------------------------------------
+
+_LENGTH = struct.Struct(">Q")
+
+
+@dataclass
+class HalfWorkspace(Workspace):
+    """One half's workspace: its own units whole, the other half's as heads (rows of
+    ``UnitHead.dump``, read when asked for); every other document whole."""
+
+    peer_heads: dict[str, str] = field(default_factory=dict, repr=False)
+    loaded_heads: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def unit_head(self, unit_id: str) -> Any:
+        self._note("unit-head:" + unit_id)
+        found: Any = dict.get(self.units, unit_id)
+        if found is None:
+            found = self.loaded_heads.get(unit_id)
+            if found is None:
+                row = self.peer_heads.get(unit_id)
+                if row is None:
+                    return None
+                from sobctl.repo.workspace import UnitHead
+
+                found = self.loaded_heads[unit_id] = UnitHead.load(row)
+        return found
+
+
+@dataclass
+class _Half:
+    """What one half read and made of its files."""
+
+    prepared: dict[str, Prepared | Diagnostic]  # its own files, by path
+    matched: bool  # every file it read has the content id the tree state gives it
+    heads: dict[str, str]  # its own units' heads, by unit id
+    units: dict[str, Any]  # its own units' outcomes, by path
+
+
+def halves_apply(files: list[tuple[str, Folder]]) -> bool:
+    """Whether a full load of these files is worth two halves here."""
+    return len(files) >= SPLIT_MIN_DOCUMENTS and jobs() >= 2 and hasattr(os, "fork")
+
+
+def check_in_halves(
+    workspace: Workspace,
+    files: list[tuple[str, Folder]],
+    today: dt.date,
+    keep: Callable[[str, Prepared], None] | None = None,
+    ids: dict[str, str] | None = None,
+) -> tuple[list[Diagnostic], bool] | None:
+    """Load ``files`` into two half workspaces (``workspace``, from ``start_workspace``, is this
+    process's: it holds sobctl.yaml and the discovery's diagnostics) and run every rule.
+
+    Returns every load diagnostic and finding, and whether every file read had the content id
+    ``ids`` gives it (and no other file was read); None when the child could not be started or
+    failed before the rules (the caller then loads serially). ``keep`` is handed every file's
+    preparation, the child's included."""
+    to_child, from_parent = os.pipe()
+    to_parent, from_child = os.pipe()
+    try:
+        child = os.fork()
+    except OSError:
+        for descriptor in (to_child, from_parent, to_parent, from_child):
+            os.close(descriptor)
+        return None
+    if child == 0:  # pragma: no cover - the child; it reports through its pipe and never returns
+        status = 1
+        try:
+            os.close(from_parent)
+            os.close(to_parent)
+            _child_half(workspace, files, today, ids, keep is not None, reader=to_child, writer=from_child)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(to_child)
+    os.close(from_child)
+    try:
+        return _parent_half(workspace, files, today, keep, ids, reader=to_parent, writer=from_parent)
+    finally:
+        os.close(to_parent)
+        os.close(from_parent)
+        with contextlib.suppress(OSError):
+            os.kill(child, signal.SIGKILL)  # it has sent all it will send (or failed): never wait on it
+        with contextlib.suppress(OSError):
+            os.waitpid(child, 0)
+
+
+def _parent_half(
+    workspace: Workspace,
+    files: list[tuple[str, Folder]],
+    today: dt.date,
+    keep: Callable[[str, Prepared], None] | None,
+    ids: dict[str, str] | None,
+    reader: int,
+    writer: int,
+) -> tuple[list[Diagnostic], bool] | None:
+    mine = _read_half(workspace.root, files, 0, ids, keep)
+    theirs = _receive(reader)
+    if theirs is None:
+        return None
+    their_prepared, their_heads, their_load, their_matched = theirs
+    if keep is not None:
+        for relpath, prepared in their_prepared.items():
+            if not isinstance(prepared, Diagnostic):
+                keep(relpath, prepared)
+    _send(writer, ({path: item for path, item in mine.prepared.items() if path not in mine.units}, mine.heads))
+    half = _settle_half(workspace, files, mine, their_prepared, their_heads)
+    found = workspace.load_diagnostics + their_load + _judge(half, today, 0)
+    outcome = _receive(reader)
+    if outcome is None:
+        return None
+    found += outcome
+    matched = mine.matched and their_matched and _same_files(workspace, files, ids)
+    return found, matched
+
+
+def _child_half(  # pragma: no cover - runs in the forked child
+    workspace: Workspace,
+    files: list[tuple[str, Folder]],
+    today: dt.date,
+    ids: dict[str, str] | None,
+    kept: bool,
+    reader: int,
+    writer: int,
+) -> None:
+    from sobctl.repo.workspace import settle
+
+    mine = _read_half(workspace.root, files, 1, ids, None)
+    own_units = set(mine.units)
+    settled_units = Workspace(root=workspace.root)
+    settle(settled_units, [(path, folder) for path, folder in files if path in own_units], dict(mine.units))
+    # The parent needs the other documents to validate; the units' preparations only to keep them.
+    sent = mine.prepared if kept else {path: item for path, item in mine.prepared.items() if path not in own_units}
+    _send(writer, (sent, mine.heads, settled_units.load_diagnostics, mine.matched))
+    theirs = _receive(reader)
+    if theirs is None:
+        raise RuntimeError("the parent went away")
+    their_prepared, their_heads = theirs
+    half = _settle_half(workspace, files, mine, their_prepared, their_heads)
+    _send(writer, _judge(half, today, 1))
+
+
+def _read_half(
+    root: Path,
+    files: list[tuple[str, Folder]],
+    part: int,
+    ids: dict[str, str] | None,
+    keep: Callable[[str, Prepared], None] | None,
+) -> _Half:
+    """Read and parse this half's files (every other unit, every other other file) and
+    validate its units; the other files are validated by both halves once exchanged."""
+    from sobctl.repo.cache import blob_id
+    from sobctl.repo.workspace import UnitHead, file_name_problem, read_and_prepare, validate_file
+
+    units = [item for item in files if item[1].kind == "unit"][part::2]
+    others = [item for item in files if item[1].kind != "unit"][part::2]
+    prepared: dict[str, Prepared | Diagnostic] = {}
+    matched = ids is not None
+    for relpath, _folder in units + others:
+        item, raw = read_and_prepare(root, relpath)
+        prepared[relpath] = item
+        if matched:
+            matched = raw is not None and ids is not None and ids.get(relpath) == blob_id(raw)
+        if keep is not None and not isinstance(item, Diagnostic):
+            keep(relpath, item)
+    heads: dict[str, str] = {}
+    outcomes: dict[str, Any] = {}
+    for relpath, folder in units:
+        outcome = outcomes[relpath] = validate_file(root, relpath, prepared[relpath], folder.model)
+        document = outcome[0]
+        if isinstance(document, Unit) and file_name_problem(relpath, folder, document.hsa_id) is None:
+            heads[document.hsa_id] = UnitHead.of(document).dump()
+    return _Half(prepared, matched, heads, outcomes)
+
+
+def _settle_half(
+    workspace: Workspace,
+    files: list[tuple[str, Folder]],
+    mine: _Half,
+    their_prepared: dict[str, Prepared | Diagnostic],
+    their_heads: dict[str, str],
+) -> HalfWorkspace:
+    """This half's workspace: its own units and every other document, in file order."""
+    from sobctl.repo.workspace import settle, validate_file
+
+    half = HalfWorkspace(root=workspace.root, config=workspace.config, peer_heads=their_heads)
+    outcomes = dict(mine.units)
+    taken: list[tuple[str, Folder]] = []
+    for relpath, folder in files:
+        if folder.kind == "unit":
+            if relpath in outcomes:
+                taken.append((relpath, folder))
+            continue
+        item = mine.prepared.get(relpath)
+        if item is None:
+            item = their_prepared[relpath]
+        outcomes[relpath] = validate_file(workspace.root, relpath, item, folder.model)
+        taken.append((relpath, folder))
+    settle(half, taken, outcomes)
+    # The parent reports every load diagnostic but the child's units' (the child sends those).
+    workspace.load_diagnostics.extend(half.load_diagnostics)
+    half.load_diagnostics = []
+    return half
+
+
+def _judge(half: HalfWorkspace, today: dt.date, part: int) -> list[Diagnostic]:
+    from sobctl.checks import run_checks
+
+    return run_checks(half, today, share=(part, 2), whole=frozenset({"unit"}))
+
+
+def _same_files(workspace: Workspace, files: list[tuple[str, Folder]], ids: dict[str, str] | None) -> bool:
+    """Whether the files read are exactly those ``ids`` names, sobctl.yaml included with its id."""
+    from sobctl.repo.cache import blob_id
+    from sobctl.repo.workspace import CONFIG_FILE
+
+    if ids is None or workspace.config_bytes is None or ids.get(CONFIG_FILE) != blob_id(workspace.config_bytes):
+        return False
+    read = {relpath for relpath, _folder in files}
+    read.add(CONFIG_FILE)
+    return len(read) == len(ids) and read.issuperset(ids) and len(files) + 1 == workspace.files
+
+
+def _send(descriptor: int, value: Any) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_LENGTH.pack(len(data)) + data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def _receive(descriptor: int) -> Any:
+    """The next value sent through ``descriptor``, or None if the other side went away."""
+    header = _read_exactly(descriptor, _LENGTH.size)
+    if header is None:
+        return None
+    (length,) = _LENGTH.unpack(header)
+    data = _read_exactly(descriptor, length)
+    return pickle.loads(data) if data is not None else None
+
+
+def _read_exactly(descriptor: int, length: int) -> bytes | None:
+    buffer = bytearray()
+    while len(buffer) < length:
+        piece = os.read(descriptor, min(1 << 20, length - len(buffer)))
+        if not piece:
+            return None
+        buffer += piece
+    return bytes(buffer)

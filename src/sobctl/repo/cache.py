@@ -615,7 +615,9 @@ def _validate(
                 if track:  # an act needs the record now
                     found, record = _check_tracked(root, today, {}, keep, files, finish=writer.finish)
                 else:
-                    found = _check(root, today, {}, keep, finish=writer.finish)
+                    # Files whose bytes all proved to have their listed ids need no second listing.
+                    findings, count, settled = _check_full(root, today, {}, keep, writer.finish, files)
+                    found = (findings, Summary.of(findings, count))
         except OSError:
             found = _check(root, today, {}, None)
         _drop(state, "blobs-delta")
@@ -712,14 +714,45 @@ def _check(
     finish: Callable[[], None] | None = None,
 ) -> tuple[list[Diagnostic], Summary]:
     """Load (with ``known`` parse results), run every rule, locate: ``validate_repository``."""
-    from sobctl.checks.split import run_checks_split
-    from sobctl.repo.workspace import load_workspace, resolve_locations
+    found, files, _settled = _check_full(root, today, known, keep, finish)
+    return found, Summary.of(found, files)
 
-    workspace = load_workspace(root, known=known, keep=keep)
-    if finish is not None:
-        finish()
-    known.clear()
-    found = workspace.load_diagnostics + run_checks_split(workspace, today)
+
+def _check_full(
+    root: Path,
+    today: dt.date,
+    known: dict[str, tuple[Any, ...]],
+    keep: Callable[[str, tuple[Any, ...]], None] | None,
+    finish: Callable[[], None] | None = None,
+    ids: dict[str, str] | None = None,
+) -> tuple[list[Diagnostic], int, bool]:
+    """``_check``'s findings (located and sorted) and count of files, and whether every file read
+    had the content id ``ids`` gives it and no other was read (a large repository loaded whole
+    is read and judged in two halves, one per core)."""
+    import gc
+
+    from sobctl.checks.split import check_in_halves, halves_apply, run_checks_split
+    from sobctl.repo.workspace import load_files, resolve_locations, start_workspace
+
+    paused = gc.isenabled()
+    gc.disable()  # as in load_workspace: the loaded documents form no cycles
+    try:
+        workspace, files = start_workspace(root)
+        halves = check_in_halves(workspace, files, today, keep, ids) if not known and halves_apply(files) else None
+        if halves is not None:
+            found, settled = halves
+        else:
+            if not known and halves_apply(files):  # the halves failed: start again, whole
+                workspace, files = start_workspace(root)
+            load_files(workspace, root, files, None, known, keep)
+            known.clear()
+            found = workspace.load_diagnostics + run_checks_split(workspace, today)
+            settled = False
+        if finish is not None:
+            finish()
+    finally:
+        if paused:
+            gc.enable()
     resolve_locations(root, found)
     found.sort(key=Diagnostic.sort_key)
-    return found, Summary.of(found, workspace.files)
+    return found, workspace.files, settled

@@ -205,6 +205,8 @@ class Workspace:
     load_diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     tracker: Tracker | None = None
+    #: The bytes sobctl.yaml was read from (None if it was not), for the cache to check them.
+    config_bytes: bytes | None = field(default=None, repr=False)
 
     def documents(self, kind: str) -> dict[str, Any]:
         """The documents of ``kind`` (program, unit, person, agreement) by id."""
@@ -492,12 +494,21 @@ def _load_workspace(
     known: dict[str, Prepared] | None,
     keep: Callable[[str, Prepared], None] | None,
 ) -> Workspace:
+    workspace, files = start_workspace(root, overlay)
+    load_files(workspace, root, files, overlay, known, keep)
+    return workspace
+
+
+def start_workspace(root: Path, overlay: Overlay | None = None) -> tuple[Workspace, list[tuple[str, Folder]]]:
+    """A workspace holding sobctl.yaml and the discovery's diagnostics, and the content files
+    still to load into it (in file order)."""
     workspace = Workspace(root=root)
     diagnostics = workspace.load_diagnostics
     config_exists = (
         (root / CONFIG_FILE).exists() or (root / CONFIG_FILE).is_symlink() or bool(overlay and overlay.get(CONFIG_FILE))
     )
     raw, problem = _read_file(root, CONFIG_FILE, overlay) if config_exists else (None, None)
+    workspace.config_bytes = raw
     workspace.files += 1 if raw is not None or problem is not None else 0
     if problem:
         diagnostics.append(problem)
@@ -513,8 +524,7 @@ def _load_workspace(
         files = _with_overlay(files, overlay)
     diagnostics.extend(problems)
     workspace.files += len(files) + len(problems)
-    _load_files(workspace, root, files, overlay, known, keep)
-    return workspace
+    return workspace, files
 
 
 # --- the loading loop: serial for small repositories, over every core for large ones -----------
@@ -614,6 +624,14 @@ def validate_prepared(
     return parse_document(relpath, prepared[1], model)
 
 
+def read_and_prepare(root: Path, relpath: str) -> tuple[Prepared | Diagnostic, bytes | None]:
+    """``_prepare_path``, and the bytes it read (None when the file could not be read)."""
+    raw, problem = _read_file(root, relpath)
+    if problem is not None or raw is None:
+        return problem or diagnostic("SOB007", "unreadable", relpath), None
+    return prepare(raw), raw
+
+
 def _prepare_path(root: Path, relpath: str) -> Prepared | Diagnostic:
     """Read and parse one file (a read problem comes back as its diagnostic)."""
     raw, problem = _read_file(root, relpath)
@@ -676,7 +694,7 @@ def _parallel(root: Path, relpaths: list[str], workers: int) -> Iterator[tuple[s
         yield relpaths[index], prepared
 
 
-def _load_files(
+def load_files(
     workspace: Workspace,
     root: Path,
     files: list[tuple[str, Folder]],
@@ -686,13 +704,6 @@ def _load_files(
 ) -> None:
     """Validate ``files`` into the workspace. ``known``: cached preparations by path; ``keep``
     receives every file's preparation (for the cache)."""
-    diagnostics = workspace.load_diagnostics
-    targets: dict[str, dict[str, Any]] = {
-        "program": workspace.programs,
-        "unit": workspace.units,
-        "person": workspace.people,
-        "agreement": workspace.agreements,
-    }
     folders = dict(files)
     stream: Iterator[tuple[str, Prepared | Diagnostic]]
     if overlay:
@@ -702,28 +713,45 @@ def _load_files(
         stream = prepared_files(root, [relpath for relpath, _ in files], known)
     # Files arrive in no set order; their outcomes are taken in file order below, so the
     # workspace and its diagnostics are the same however the work was shared out.
-    outcomes: dict[str, tuple[BaseModel | None, list[Diagnostic]]] = {}
+    outcomes: dict[str, Outcome] = {}
     for relpath, prepared in stream:
-        if isinstance(prepared, Diagnostic):
-            outcomes[relpath] = (None, [prepared])
-            continue
-        if keep is not None:
+        if keep is not None and not isinstance(prepared, Diagnostic):
             keep(relpath, prepared)
-        model = folders[relpath].model
-        if prepared[0] == "json":
-            # The common case inline (this loop is the busiest of a national load);
-            # validate_prepared below handles everything else, failures included.
-            payload = prepared[1]
-            try:
-                document = model.__pydantic_validator__.validate_json(
-                    payload if payload.__class__ is bytes else bytes(payload)
-                )
-            except ValidationError:
-                pass
-            else:
-                outcomes[relpath] = (document, [])
-                continue
-        outcomes[relpath] = validate_prepared(relpath, prepared, model, partial(_reread, root, relpath, overlay))
+        outcomes[relpath] = validate_file(root, relpath, prepared, folders[relpath].model, overlay)
+    settle(workspace, files, outcomes)
+
+
+Outcome = tuple[BaseModel | None, list[Diagnostic]]
+"""A file's document (None when it failed) and its diagnostics."""
+
+
+def validate_file(
+    root: Path, relpath: str, prepared: Prepared | Diagnostic, model: type[BaseModel], overlay: Overlay | None = None
+) -> Outcome:
+    """The outcome of one prepared file (or of its read problem)."""
+    if isinstance(prepared, Diagnostic):
+        return None, [prepared]
+    if prepared[0] == "json":
+        # The common case inline (this is the busiest call of a national load);
+        # validate_prepared below handles everything else, failures included.
+        payload = prepared[1]
+        try:
+            data = payload if payload.__class__ is bytes else bytes(payload)
+            return model.__pydantic_validator__.validate_json(data), []
+        except ValidationError:
+            pass
+    return validate_prepared(relpath, prepared, model, partial(_reread, root, relpath, overlay))
+
+
+def settle(workspace: Workspace, files: list[tuple[str, Folder]], outcomes: dict[str, Outcome]) -> None:
+    """Take every file's outcome into the workspace, in file order (the outcomes are used up)."""
+    diagnostics = workspace.load_diagnostics
+    targets: dict[str, dict[str, Any]] = {
+        "program": workspace.programs,
+        "unit": workspace.units,
+        "person": workspace.people,
+        "agreement": workspace.agreements,
+    }
     for relpath, folder in files:
         document, problems = outcomes.pop(relpath)
         diagnostics.extend(problems)

@@ -1,0 +1,129 @@
+"""A full load of a large repository in two halves, one per core, never changes a verdict.
+
+Each half reads, parses and validates its own half of the files and judges its half of the
+documents; the halves exchange only unit heads and the parsed programs, people and agreements.
+Compared here with the serial load (``SOBCTL_JOBS=1``) on a repository that carries findings of
+every kind the generator can provoke, before and after random edits; with and without the cache;
+and with a child that dies.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from benchmarks.generate import generate
+
+from conftest import validate_json as validate
+from test_incremental import Editor
+
+SMALL = {"units": 150, "programs": 30, "people": 120, "activations": 450}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("halves") / "national"
+    generate(root, seed=5, errors=1, **SMALL)
+    return root
+
+
+@pytest.fixture
+def repo(template: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "national"
+    shutil.copytree(template, target, symlinks=True)
+    return target
+
+
+def serial(root: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    with monkeypatch.context() as patch:
+        patch.setenv("SOBCTL_JOBS", "1")
+        return validate(root, "--no-cache")
+
+
+def in_halves(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sobctl.checks.split as split
+
+    monkeypatch.setattr(split, "SPLIT_MIN_DOCUMENTS", 1)
+    monkeypatch.setenv("SOBCTL_JOBS", "2")
+
+
+def test_halves_give_the_serial_verdict_with_and_without_the_cache(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = serial(repo, monkeypatch)
+    assert '"errors": 0' not in expected  # the generator's findings are there to be found
+    in_halves(monkeypatch)
+    assert validate(repo, "--no-cache") == expected
+    assert validate(repo) == expected  # cold: the halves keep the parse cache and the verdict
+    cache = repo / ".git" / "sobctl-cache"
+    assert (cache / "result").is_file() and (cache / "blobs").is_file()
+    assert validate(repo) == expected  # warm, from what the halves kept
+    editor = Editor(repo, 1)
+    history: list[str] = []
+    for _step in range(10):
+        for _edit in range(editor.rng.choice([1, 1, 2, 3])):
+            history.append(editor.edit())
+        shutil.rmtree(cache, ignore_errors=True)
+        expected = serial(repo, monkeypatch)
+        assert validate(repo, "--no-cache") == expected, history
+        assert validate(repo) == expected, history  # cold
+        assert validate(repo) == expected, history  # warm
+        # The parse cache the halves kept serves the full run that makes another day's record.
+        assert validate(repo, "--as-of", "2026-11-24") == serial_on(repo, monkeypatch, "2026-11-24"), history
+
+
+def serial_on(root: Path, monkeypatch: pytest.MonkeyPatch, day: str) -> str:
+    with monkeypatch.context() as patch:
+        patch.setenv("SOBCTL_JOBS", "1")
+        return validate(root, "--no-cache", "--as-of", day)
+
+
+def test_a_child_that_dies_costs_time_never_a_finding(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sobctl.checks.split as split
+
+    expected = serial(repo, monkeypatch)
+    in_halves(monkeypatch)
+    monkeypatch.setattr(split, "_child_half", lambda *args, **kwargs: os._exit(1))
+    assert validate(repo, "--no-cache") == expected
+    assert validate(repo) == expected
+    assert validate(repo) == expected  # and what it kept is right
+
+
+def test_a_tree_that_cannot_be_vouched_for_is_listed_again(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files the git listing names but the halves do not read (a dot-file) and files changed
+    since the last commit still give the serial verdict, cold and warm."""
+    (repo / "units" / ".keep").write_text("", encoding="utf-8")
+    unit = sorted((repo / "units").glob("*.yaml"))[3]
+    unit.write_text(unit.read_text(encoding="utf-8").replace("status: active", "status: archived"), encoding="utf-8")
+    expected = serial(repo, monkeypatch)
+    in_halves(monkeypatch)
+    assert validate(repo) == expected
+    assert validate(repo) == expected
+
+
+def test_a_file_changed_while_the_halves_read_is_not_cached_under_the_old_tree(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unit edited by someone else between the listing and its reading, then edited back: the
+    verdict on its changed bytes must not be kept as the verdict of the tree that was listed."""
+    import sobctl.repo.workspace as workspace
+
+    unit = sorted((repo / "units").glob("*.yaml"))[5]
+    relpath = f"units/{unit.name}"
+    original = unit.read_bytes()
+    expected = serial(repo, monkeypatch)
+    in_halves(monkeypatch)
+    reading = workspace.read_and_prepare
+
+    def concurrent_edit(root: Path, path: str) -> object:
+        if path == relpath:  # another editor breaks the file just before it is read
+            unit.write_bytes(b"status: [broken\n")
+        return reading(root, path)
+
+    monkeypatch.setattr(workspace, "read_and_prepare", concurrent_edit)
+    assert validate(repo) != expected  # the run saw the broken bytes
+    monkeypatch.setattr(workspace, "read_and_prepare", reading)
+    unit.write_bytes(original)
+    assert validate(repo) == expected

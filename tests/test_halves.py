@@ -115,15 +115,15 @@ def test_a_file_changed_while_the_halves_read_is_not_cached_under_the_old_tree(
     original = unit.read_bytes()
     expected = serial(repo, monkeypatch)
     in_halves(monkeypatch)
-    reading = workspace.read_and_prepare
+    reading = workspace.read_and_validate
 
-    def concurrent_edit(root: Path, path: str) -> object:
+    def concurrent_edit(root: Path, path: str, *args: object) -> object:
         if path == relpath:  # another editor breaks the file just before it is read
             unit.write_bytes(b"status: [broken\n")
-        return reading(root, path)
+        return reading(root, path, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(workspace, "read_and_prepare", concurrent_edit)
+    monkeypatch.setattr(workspace, "read_and_validate", concurrent_edit)
     assert validate(repo) != expected  # the run saw the broken bytes
-    monkeypatch.setattr(workspace, "read_and_prepare", reading)
+    monkeypatch.setattr(workspace, "read_and_validate", reading)
     unit.write_bytes(original)
     assert validate(repo) == expected

@@ -196,7 +196,7 @@ def _parent_half(
     reader: int,
     writer: int,
 ) -> tuple[list[Diagnostic], bool] | None:
-    mine = _read_half(workspace.root, files, 0, ids, keep)
+    mine = _read_half(workspace.root, files, 0, ids, keep, keep is not None)
     theirs = _receive(reader)
     if theirs is None:
         return None
@@ -227,13 +227,13 @@ def _child_half(  # pragma: no cover - runs in the forked child
 ) -> None:
     from sobctl.repo.workspace import settle
 
-    mine = _read_half(workspace.root, files, 1, ids, None)
+    mine = _read_half(workspace.root, files, 1, ids, None, kept)
     own_units = set(mine.units)
     settled_units = Workspace(root=workspace.root)
     settle(settled_units, [(path, folder) for path, folder in files if path in own_units], dict(mine.units))
-    # The parent needs the other documents to validate; the units' preparations only to keep them.
-    sent = mine.prepared if kept else {path: item for path, item in mine.prepared.items() if path not in own_units}
-    _send(writer, (sent, mine.heads, settled_units.load_diagnostics, mine.matched))
+    # The parent needs the other documents to validate, and the units' preparations (made only
+    # when it keeps them) to keep them.
+    _send(writer, (mine.prepared, mine.heads, settled_units.load_diagnostics, mine.matched))
     theirs = _receive(reader)
     if theirs is None:
         raise RuntimeError("the parent went away")
@@ -248,30 +248,37 @@ def _read_half(
     part: int,
     ids: dict[str, str] | None,
     keep: Callable[[str, Prepared], None] | None,
+    kept: bool,
 ) -> _Half:
     """Read and parse this half's files (every other unit, every other other file) and
-    validate its units; the other files are validated by both halves once exchanged."""
+    validate its units; the other files are validated by both halves once exchanged. Units'
+    preparations are made only when ``kept`` (for the cache)."""
     from sobctl.repo.cache import blob_id
-    from sobctl.repo.workspace import UnitHead, file_name_problem, read_and_prepare, validate_file
+    from sobctl.repo.workspace import UnitHead, file_name_problem, read_and_prepare, read_and_validate
 
-    units = [item for item in files if item[1].kind == "unit"][part::2]
-    others = [item for item in files if item[1].kind != "unit"][part::2]
     prepared: dict[str, Prepared | Diagnostic] = {}
     matched = ids is not None
-    for relpath, _folder in units + others:
+    heads: dict[str, str] = {}
+    outcomes: dict[str, Any] = {}
+    for relpath, folder in [item for item in files if item[1].kind == "unit"][part::2]:
+        item, raw, outcome = read_and_validate(root, relpath, folder.model, kept)
+        outcomes[relpath] = outcome
+        if item is not None:
+            prepared[relpath] = item
+            if keep is not None and not isinstance(item, Diagnostic):
+                keep(relpath, item)
+        if matched:
+            matched = raw is not None and ids is not None and ids.get(relpath) == blob_id(raw)
+        document = outcome[0]
+        if isinstance(document, Unit) and file_name_problem(relpath, folder, document.hsa_id) is None:
+            heads[document.hsa_id] = UnitHead.of(document).dump()
+    for relpath, _folder in [item for item in files if item[1].kind != "unit"][part::2]:
         item, raw = read_and_prepare(root, relpath)
         prepared[relpath] = item
         if matched:
             matched = raw is not None and ids is not None and ids.get(relpath) == blob_id(raw)
         if keep is not None and not isinstance(item, Diagnostic):
             keep(relpath, item)
-    heads: dict[str, str] = {}
-    outcomes: dict[str, Any] = {}
-    for relpath, folder in units:
-        outcome = outcomes[relpath] = validate_file(root, relpath, prepared[relpath], folder.model)
-        document = outcome[0]
-        if isinstance(document, Unit) and file_name_problem(relpath, folder, document.hsa_id) is None:
-            heads[document.hsa_id] = UnitHead.of(document).dump()
     return _Half(prepared, matched, heads, outcomes)
 
 

@@ -567,10 +567,21 @@ def prepare(raw: bytes) -> Prepared:
     huge ints) or writes ambiguously (null) appears. Anything else is handed on as YAML bytes
     and validated exactly as before.
     """
+    parsed = parse_raw(raw)
+    return parsed if isinstance(parsed, tuple) else as_json(raw, parsed)
+
+
+def parse_raw(raw: bytes) -> dict[str, Any] | Prepared:
+    """The mapping one file's bytes hold, or its ``("fail", …)`` preparation."""
     try:
-        data = load_fast(decode(raw))
+        return load_fast(decode(raw))
     except ParseFailure as failure:
         return ("fail", failure.code, failure.message, failure.line, failure.column)
+
+
+def as_json(raw: bytes, data: dict[str, Any]) -> Prepared:
+    """The preparation of a parsed file (``prepare``'s second step): JSON when it says exactly
+    what the YAML says, else the YAML bytes."""
     import orjson
 
     dates = 0
@@ -630,6 +641,26 @@ def read_and_prepare(root: Path, relpath: str) -> tuple[Prepared | Diagnostic, b
     if problem is not None or raw is None:
         return problem or diagnostic("SOB007", "unreadable", relpath), None
     return prepare(raw), raw
+
+
+def read_and_validate(
+    root: Path, relpath: str, model: type[BaseModel], want_prepared: bool
+) -> tuple[Prepared | Diagnostic | None, bytes | None, Outcome]:
+    """Read one file and validate what it holds in Python mode (the reference semantics, and
+    cheaper than JSON mode when the parsed mapping is at hand): its preparation for the cache
+    (with ``want_prepared``, else None), the bytes read and its outcome."""
+    raw, problem = _read_file(root, relpath)
+    if problem is not None or raw is None:
+        problem = problem or diagnostic("SOB007", "unreadable", relpath)
+        return problem, None, (None, [problem])
+    parsed = parse_raw(raw)
+    if isinstance(parsed, tuple):
+        return parsed, raw, parse_document(relpath, raw, model)
+    prepared = as_json(raw, parsed) if want_prepared else None
+    try:
+        return prepared, raw, (model.__pydantic_validator__.validate_python(parsed), [])
+    except ValidationError:
+        return prepared, raw, parse_document(relpath, raw, model)  # its diagnostics, made from the text
 
 
 def _prepare_path(root: Path, relpath: str) -> Prepared | Diagnostic:

@@ -127,3 +127,28 @@ def test_a_file_changed_while_the_halves_read_is_not_cached_under_the_old_tree(
     monkeypatch.setattr(workspace, "read_and_validate", reading)
     unit.write_bytes(original)
     assert validate(repo) == expected
+
+
+def test_the_console_command_ends_without_freeing_and_says_everything(repo: Path) -> None:
+    """The console command ends its process without freeing the loaded documents one by one
+    (``sobctl.lifetime``); its output and exit code are whole all the same, in both formats."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import TODAY
+
+    env = {**os.environ, "SOBCTL_JOBS": "2"}
+    command = [sys.executable, "-m", "sobctl", "validate", "--repo", str(repo), "--as-of", TODAY, "--no-cache"]
+    as_json = subprocess.run([*command, "--format", "json"], capture_output=True, text=True, env=env, check=False)
+    assert as_json.returncode == 1, as_json.stderr  # the generator's findings
+    assert json.loads(as_json.stdout)["summary"]["errors"] > 0
+    text = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert text.returncode == 1 and text.stdout.rstrip().splitlines()[-1].startswith(
+        f"{json.loads(as_json.stdout)['summary']['errors']} error"
+    )
+    assert text.stderr == ""
+    # A reader that stops early: no traceback, the exit code of the findings or of the closed pipe.
+    shell = subprocess.run(" ".join(command) + " | head -c 10 >/dev/null; echo ${PIPESTATUS[0]}", shell=True,
+                           executable="/bin/bash", capture_output=True, text=True, env=env, check=False)
+    assert "Traceback" not in shell.stderr and shell.stdout.strip() in {"0", "1", "141"}

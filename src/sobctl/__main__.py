@@ -5,6 +5,6 @@ if __name__ == "__main__":
 
     gc.disable()  # from the first import on: one process, one command (see sobctl.cli.app.main)
 
-    from sobctl.cli.app import main
+    from sobctl.cli.app import run
 
-    main()
+    run()

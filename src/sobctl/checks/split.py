@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sobctl import lifetime
 from sobctl.model.diagnostic import Diagnostic
 from sobctl.model.entities import Unit
 from sobctl.repo.workspace import FOLDERS, Folder, Prepared, Workspace, jobs
@@ -207,6 +208,7 @@ def _parent_half(
                 keep(relpath, prepared)
     _send(writer, ({path: item for path, item in mine.prepared.items() if path not in mine.units}, mine.heads))
     half = _settle_half(workspace, files, mine, their_prepared, their_heads)
+    lifetime.keep((half, mine, their_prepared))
     found = workspace.load_diagnostics + their_load + _judge(half, today, 0)
     outcome = _receive(reader)
     if outcome is None:

@@ -1,6 +1,7 @@
 """The ``sobctl`` command: the Typer app, its sub-commands, and the one error handler."""
 
 import atexit
+import contextlib
 import gc
 import os
 import sys
@@ -162,6 +163,15 @@ def schema_export(
 _FREEZE_AT_EXIT = False
 
 
+def run() -> None:
+    """The console command: ``main`` in a process that ends with the command (see
+    ``sobctl.lifetime``: what a command held is not freed one object at a time)."""
+    from sobctl import lifetime
+
+    lifetime.mark_ending()
+    main()
+
+
 def main() -> None:
     """Entry point: run the app and map every failure to its exit code.
 
@@ -182,6 +192,14 @@ def main() -> None:
     finally:
         if collecting:
             gc.enable()
+    from sobctl import lifetime
+
+    if lifetime.kept():
+        # End now, without freeing what was kept (the system takes the memory back at once).
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more can be said
+                stream.flush()
+        os._exit(code)
     sys.exit(code)
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sobctl import lifetime
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
 from sobctl.repo.table import Table
 from sobctl.repo.yamlio import MAX_FILE_BYTES
@@ -694,6 +695,7 @@ def _check_tracked(
     from sobctl.repo.workspace import Tracker, discover, load_workspace, resolve_locations
 
     workspace = load_workspace(root, known=known, keep=keep)
+    lifetime.keep(workspace)
     if finish is not None:
         finish()
     known.clear()
@@ -745,6 +747,7 @@ def _check_full(
             if not known and halves_apply(files):  # the halves failed: start again, whole
                 workspace, files = start_workspace(root)
             load_files(workspace, root, files, None, known, keep)
+            lifetime.keep(workspace)
             known.clear()
             found = workspace.load_diagnostics + run_checks_split(workspace, today)
             settled = False

@@ -24,6 +24,7 @@ import os
 import pickle
 import signal
 import struct
+import zlib
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -257,6 +258,11 @@ def _read_half(
     preparations are made only when ``kept`` (for the cache)."""
     from sobctl.repo.cache import blob_id
     from sobctl.repo.workspace import UnitHead, file_name_problem, read_and_prepare, read_and_validate
+
+    if keep is None and kept:  # the child: the parent keeps what it sends, checked by a CRC made here
+        def keep(relpath: str, item: Prepared) -> None:
+            if item[0] == "json":
+                prepared[relpath] = (*item, zlib.crc32(item[1]))
 
     prepared: dict[str, Prepared | Diagnostic] = {}
     matched = ids is not None

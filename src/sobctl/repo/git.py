@@ -12,7 +12,7 @@ import queue
 import subprocess
 import tempfile
 import threading
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -559,9 +559,12 @@ class TreeListing:
     """Paths git does not track (ignored ones included; a folder ends in ``/``)."""
 
 
-def tree_listing(root: Path, paths: Sequence[str]) -> TreeListing | None:
+def tree_listing(
+    root: Path, paths: Sequence[str], meanwhile: Callable[[], None] | None = None
+) -> TreeListing | None:
     """Index entries, work-tree changes and untracked files under ``paths`` (relative to ``root``),
-    or None when ``root`` is not in a git work tree. The four git calls run concurrently."""
+    or None when ``root`` is not in a git work tree. The four git calls run concurrently, and
+    ``meanwhile`` (if given) runs in this process while they do."""
     commands = (
         ("rev-parse", "--absolute-git-dir"),
         ("ls-files", "-s", "-v", "-z", "--", *paths),
@@ -577,6 +580,8 @@ def tree_listing(root: Path, paths: Sequence[str]) -> TreeListing | None:
         ]
     except OSError:
         return None
+    if meanwhile is not None:
+        meanwhile()
     outputs = []
     failed = False
     for process in processes:

@@ -152,3 +152,44 @@ def test_the_console_command_ends_without_freeing_and_says_everything(repo: Path
     shell = subprocess.run(" ".join(command) + " | head -c 10 >/dev/null; echo ${PIPESTATUS[0]}", shell=True,
                            executable="/bin/bash", capture_output=True, text=True, env=env, check=False)
     assert "Traceback" not in shell.stderr and shell.stdout.strip() in {"0", "1", "141"}
+
+
+def test_json_made_from_a_valid_document_reads_back_as_the_same_document(template: Path) -> None:
+    """The halves write a valid document's JSON without the checks a mere parse needs: JSON mode
+    must read exactly what Python mode read, for every document of a repository with findings."""
+    from sobctl.repo.workspace import FOLDERS, read_and_validate
+
+    compared = 0
+    for folder in FOLDERS:
+        for path in sorted((template / folder.name).glob("*.yaml")):
+            prepared, _raw, (document, _problems) = read_and_validate(
+                template, f"{folder.name}/{path.name}", folder.model, True
+            )
+            if document is None or prepared is None or prepared[0] != "json":
+                continue
+            again = folder.model.model_validate_json(prepared[1])
+            assert again == document and again.model_fields_set == document.model_fields_set, path
+            compared += 1
+    assert compared > 300
+
+
+def test_no_model_takes_a_float_or_a_free_form_mapping() -> None:
+    """What makes a valid document's JSON safe to write unchecked (see ``_json_of_valid``): no
+    float that JSON would write as null, no mapping whose keys JSON would turn into strings."""
+    from sobctl.repo.workspace import FOLDERS
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            assert node.get("type") != "number", where
+            if node.get("type") == "object":
+                assert node.get("additionalProperties") is False, where
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}/{index}")
+
+    for folder in FOLDERS:
+        schema = folder.model.model_json_schema()
+        walk(schema, folder.name)
+        assert schema["properties"], folder.name

@@ -134,10 +134,11 @@ class HalfWorkspace(Workspace):
 class _Half:
     """What one half read and made of its files."""
 
-    prepared: dict[str, Prepared | Diagnostic]  # its own files, by path
+    prepared: dict[str, Prepared | Diagnostic]  # its own files, by path (units' only when kept)
     matched: bool  # every file it read has the content id the tree state gives it
     heads: dict[str, str]  # its own units' heads, by unit id
-    units: dict[str, Any]  # its own units' outcomes, by path
+    outcomes: dict[str, Any]  # its own files' outcomes, by path
+    units: set[str]  # its own units' paths
 
 
 def halves_apply(files: list[tuple[str, Folder]]) -> bool:
@@ -231,9 +232,9 @@ def _child_half(  # pragma: no cover - runs in the forked child
     from sobctl.repo.workspace import settle
 
     mine = _read_half(workspace.root, files, 1, ids, None, kept)
-    own_units = set(mine.units)
     settled_units = Workspace(root=workspace.root)
-    settle(settled_units, [(path, folder) for path, folder in files if path in own_units], dict(mine.units))
+    settle(settled_units, [(path, folder) for path, folder in files if path in mine.units],
+           {path: mine.outcomes[path] for path in mine.units})
     # The parent needs the other documents to validate, and the units' preparations (made only
     # when it keeps them) to keep them.
     _send(writer, (mine.prepared, mine.heads, settled_units.load_diagnostics, mine.matched))
@@ -253,11 +254,11 @@ def _read_half(
     keep: Callable[[str, Prepared], None] | None,
     kept: bool,
 ) -> _Half:
-    """Read and parse this half's files (every other unit, every other other file) and
-    validate its units; the other files are validated by both halves once exchanged. Units'
-    preparations are made only when ``kept`` (for the cache)."""
+    """Read, parse and validate this half's files (every other unit, every other other file).
+    The other half receives its programs, people and agreements as JSON; units' preparations
+    are made only when ``kept`` (for the cache)."""
     from sobctl.repo.cache import blob_id
-    from sobctl.repo.workspace import UnitHead, file_name_problem, read_and_prepare, read_and_validate
+    from sobctl.repo.workspace import UnitHead, file_name_problem, read_and_validate
 
     if keep is None and kept:  # the child: the parent keeps what it sends, checked by a CRC made here
         def keep(relpath: str, item: Prepared) -> None:
@@ -268,8 +269,10 @@ def _read_half(
     matched = ids is not None
     heads: dict[str, str] = {}
     outcomes: dict[str, Any] = {}
-    for relpath, folder in [item for item in files if item[1].kind == "unit"][part::2]:
-        item, raw, outcome = read_and_validate(root, relpath, folder.model, kept)
+    units = [item for item in files if item[1].kind == "unit"][part::2]
+    others = [item for item in files if item[1].kind != "unit"][part::2]
+    for relpath, folder in units + others:
+        item, raw, outcome = read_and_validate(root, relpath, folder.model, kept or folder.kind != "unit")
         outcomes[relpath] = outcome
         if item is not None:
             prepared[relpath] = item
@@ -280,14 +283,7 @@ def _read_half(
         document = outcome[0]
         if isinstance(document, Unit) and file_name_problem(relpath, folder, document.hsa_id) is None:
             heads[document.hsa_id] = UnitHead.of(document).dump()
-    for relpath, _folder in [item for item in files if item[1].kind != "unit"][part::2]:
-        item, raw = read_and_prepare(root, relpath)
-        prepared[relpath] = item
-        if matched:
-            matched = raw is not None and ids is not None and ids.get(relpath) == blob_id(raw)
-        if keep is not None and not isinstance(item, Diagnostic):
-            keep(relpath, item)
-    return _Half(prepared, matched, heads, outcomes)
+    return _Half(prepared, matched, heads, outcomes, {relpath for relpath, _folder in units})
 
 
 def _settle_half(
@@ -301,17 +297,13 @@ def _settle_half(
     from sobctl.repo.workspace import settle, validate_file
 
     half = HalfWorkspace(root=workspace.root, config=workspace.config, peer_heads=their_heads)
-    outcomes = dict(mine.units)
+    outcomes = dict(mine.outcomes)
     taken: list[tuple[str, Folder]] = []
     for relpath, folder in files:
-        if folder.kind == "unit":
-            if relpath in outcomes:
-                taken.append((relpath, folder))
-            continue
-        item = mine.prepared.get(relpath)
-        if item is None:
-            item = their_prepared[relpath]
-        outcomes[relpath] = validate_file(workspace.root, relpath, item, folder.model)
+        if relpath not in outcomes:
+            if folder.kind == "unit":
+                continue  # the other half's
+            outcomes[relpath] = validate_file(workspace.root, relpath, their_prepared[relpath], folder.model)
         taken.append((relpath, folder))
     settle(half, taken, outcomes)
     # The parent reports every load diagnostic but the child's units' (the child sends those).

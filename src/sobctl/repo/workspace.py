@@ -656,11 +656,31 @@ def read_and_validate(
     parsed = parse_raw(raw)
     if isinstance(parsed, tuple):
         return parsed, raw, parse_document(relpath, raw, model)
-    prepared = as_json(raw, parsed) if want_prepared else None
     try:
-        return prepared, raw, (model.__pydantic_validator__.validate_python(parsed), [])
+        document = model.__pydantic_validator__.validate_python(parsed)
     except ValidationError:
-        return prepared, raw, parse_document(relpath, raw, model)  # its diagnostics, made from the text
+        # Its diagnostics, made from the text; its preparation with every check of ``as_json``.
+        return as_json(raw, parsed) if want_prepared else None, raw, parse_document(relpath, raw, model)
+    return _json_of_valid(raw, parsed) if want_prepared else None, raw, (document, [])
+
+
+def _iso_date(value: Any) -> str:
+    if value.__class__ is dt.date:
+        return str(value.isoformat())
+    raise TypeError(type(value).__name__)
+
+
+def _json_of_valid(raw: bytes, data: dict[str, Any]) -> Prepared:
+    """The preparation of a mapping that passed its model in Python mode: JSON with no further
+    checks. The models have no float and no free-form mapping, so a valid document holds no
+    NaN, no non-string key, and a date only where a date field takes it; JSON mode then reads
+    the very values Python mode did. (Anything orjson cannot write is kept as YAML bytes.)"""
+    import orjson
+
+    try:
+        return ("json", orjson.dumps(data, default=_iso_date, option=orjson.OPT_PASSTHROUGH_DATETIME))
+    except (TypeError, orjson.JSONEncodeError):
+        return ("yaml", raw)
 
 
 def _prepare_path(root: Path, relpath: str) -> Prepared | Diagnostic:

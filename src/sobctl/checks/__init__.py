@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sobctl.model.diagnostic import Diagnostic, Summary
-from sobctl.model.entities import Policy
+from sobctl.model.entities import Agreement, Policy, Program
 from sobctl.repo.workspace import CONFIG_FILE, FOLDER_BY_KIND, Workspace
 
 
@@ -28,6 +28,9 @@ class Context:
     focus: frozenset[str] | None = None
     chosen: dict[str, list[str]] = field(default_factory=dict)  # with ``focus``: the ids to judge, by kind
     share: tuple[int, int] = (0, 1)  # (part, parts): judge every parts-th document from the part-th on
+    #: Per-run memos of per-program facts, shared by the rules (see :meth:`program` and :meth:`producer_lapsed`).
+    programs: dict[str, ProgramFacts] = field(default_factory=dict)
+    lapsed: dict[str, Agreement | None] = field(default_factory=dict)
 
     @property
     def policy(self) -> Policy:
@@ -56,6 +59,38 @@ class Context:
         if tracker is not None:
             tracker.end()
 
+    def program(self, program_id: str) -> ProgramFacts:
+        """What the rules ask of a program units run: the program (None if there is none), whether
+        units may run it, and the major they must run. Memoised per run; every call notes the
+        lookup (``program:ID``), as looking the program up does."""
+        facts = self.programs.get(program_id)
+        if facts is None:
+            program = self.workspace.programs.get(program_id)
+            if program is None:
+                facts = NO_PROGRAM
+            else:
+                published = program.published_entry()
+                major = published.version.major if published else program.version.major
+                facts = ProgramFacts(program, program.runnable(), major)
+            self.programs[program_id] = facts
+        elif self.workspace.tracker is not None:
+            self.workspace.tracker.note("program:" + program_id)
+        return facts
+
+    def producer_lapsed(self, program: Program) -> Agreement | None:
+        """The agreement ``program`` is produced under when it is not in force today (see
+        ``agreements.producer_agreement_lapsed``). Memoised per run; every call notes the
+        agreement's lookup (``agreement:ID``)."""
+        if program.id in self.lapsed:
+            tracker = self.workspace.tracker
+            if tracker is not None:
+                tracker.note("agreement:" + (program.producer.agreement or ""))
+            return self.lapsed[program.id]
+        from sobctl.checks.agreements import producer_agreement_lapsed
+
+        found = self.lapsed[program.id] = producer_agreement_lapsed(self.workspace, program, self.today)
+        return found
+
     def config_subject(self) -> bool:
         """Whether sobctl.yaml is to be judged (then it is the current subject until the next one)."""
         if (self.focus is not None and CONFIG_FILE not in self.focus) or self.share[0] != 0:
@@ -64,6 +99,16 @@ class Context:
             self.workspace.tracker.begin(CONFIG_FILE)
         return True
 
+
+class ProgramFacts(NamedTuple):
+    """See :meth:`Context.program`."""
+
+    program: Program | None
+    runnable: bool
+    major: int  # the major units must run: the latest published version's, else the current one's
+
+
+NO_PROGRAM = ProgramFacts(None, False, 0)
 
 Rule = Callable[[Context], Iterator[Diagnostic]]
 REGISTRY: list[Rule] = []
@@ -82,6 +127,7 @@ def run_checks(
     findings about those documents (paths); with ``share`` (part, parts), only that part's."""
     from sobctl.checks import agreements, lifecycle, policy, publishing, references  # noqa: F401
 
+    workspace.forget()
     context = Context(workspace, today, focus, share=share)
     found: list[Diagnostic] = []
     tracker = workspace.tracker

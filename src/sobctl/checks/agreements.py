@@ -100,13 +100,23 @@ def program_agreements(ctx: Context) -> Iterator[Diagnostic]:
 @rule
 def activation_agreements(ctx: Context) -> Iterator[Diagnostic]:
     """A unit must not run a program whose producer agreement is no longer in force."""
-    ws = ctx.workspace
+    tracker = ctx.workspace.tracker
+    program_facts = ctx.program
+    known = ctx.programs  # the memo behind ctx.program, read directly on the hot path when nothing is noted
+    producer_lapsed = ctx.producer_lapsed
+    lapsed_known = ctx.lapsed
     for unit_id, unit in ctx.each("unit"):
         for i, activation in enumerate(unit.programs):
-            program = ws.programs.get(activation.program)
-            if program is None or not program.runnable():
+            facts = known.get(activation.program) if tracker is None else None
+            if facts is None:
+                facts = program_facts(activation.program)
+            program = facts.program
+            if program is None or not facts.runnable:
                 continue
-            agreement = producer_agreement_lapsed(ws, program, ctx.today)
+            if tracker is None and program.id in lapsed_known:
+                agreement = lapsed_known[program.id]
+            else:
+                agreement = producer_lapsed(program)
             if agreement is not None:
                 yield diagnostic(
                     "SOB401",

@@ -308,8 +308,7 @@ class LazyWorkspace(Workspace):
         self.heads = heads
         self.loaded_heads: dict[str, UnitHead] = {}
 
-    def unit_head(self, unit_id: str) -> UnitHead | None:
-        self._note("unit-head:" + unit_id)
+    def _head(self, unit_id: str) -> UnitHead | None:
         head = self.loaded_heads.get(unit_id)
         if head is None:
             row = self.heads.get(unit_id)

@@ -205,6 +205,17 @@ class Workspace:
     load_diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0
     tracker: Tracker | None = None
+    #: Per-run memos of what many documents ask again (see :meth:`forget`): a unit's lineage
+    #: (ancestor chain and nearest ownership) and a person's grants of a set of roles.
+    _lineages: dict[str, Lineage] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _role_grants: dict[tuple[str, frozenset[Role]], list[Grant]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def forget(self) -> None:
+        """Drop the memos (a rule run starts with none: the documents may have been replaced)."""
+        self._lineages = {}
+        self._role_grants = {}
 
     def documents(self, kind: str) -> dict[str, Any]:
         """The documents of ``kind`` (program, unit, person, agreement) by id."""
@@ -289,6 +300,21 @@ class Workspace:
         self._note("person:" + person_id)
         return self.grants_by_person_role.get((person_id, role._value_), [])
 
+    def grants_in(self, person_id: str, roles: frozenset[Role]) -> list[Grant]:
+        """The grants of any of ``roles`` that ``person_id`` holds (in force or not), role by role.
+
+        Memoised; a repeated question notes what the first one did (``person:ID``)."""
+        key = (person_id, roles)
+        found = self._role_grants.get(key)
+        if found is None:
+            found = []
+            for role in roles:
+                found.extend(self.grants_of(person_id, role))
+            self._role_grants[key] = found
+        elif self.tracker is not None and roles:
+            self.tracker.note("person:" + person_id)
+        return found
+
     def holds_any(self, person_id: str, roles: Iterable[Role], scopes: Collection[str], on: dt.date) -> bool:
         """``holds`` for any of ``roles`` on any of ``scopes`` (one index lookup per role)."""
         for role in roles:
@@ -304,25 +330,55 @@ class Workspace:
         """What rules may know of another unit than the one they judge: its type, parent and
         ownership (None when there is no such unit). A unit's other fields concern only itself."""
         self._note("unit-head:" + unit_id)
+        return self._head(unit_id)
+
+    def _head(self, unit_id: str) -> UnitHead | Unit | None:
+        """``unit_head`` without noting the lookup (the caller notes it)."""
         return dict.get(self.units, unit_id)
 
-    def ancestors(self, unit_id: str) -> list[str]:
+    def lineage(self, unit_id: str) -> Lineage:
+        """The unit's ancestor chain and nearest declared ownership (see :meth:`ancestors` and
+        :meth:`ownership_of`), memoised; every call notes the head of every unit in the chain,
+        which is what walking the chain looks up."""
+        found = self._lineages.get(unit_id)
+        if found is None:
+            chain: list[str] = []
+            owner: tuple[str, OwnershipInfo | None] | None = None
+            head = self._head
+            current: str | None = unit_id
+            while current is not None and current not in chain:
+                chain.append(current)
+                unit = head(current)
+                if unit is None:
+                    break
+                if owner is None and unit.ownership is not None:
+                    owner = (current, unit.ownership)
+                current = unit.parent
+            owner_id, ownership = owner if owner is not None else (unit_id, None)
+            found = self._lineages[unit_id] = Lineage(tuple(chain), owner_id, ownership)
+        tracker = self.tracker
+        if tracker is not None:
+            note = tracker.note
+            for member in found.chain:
+                note("unit-head:" + member)
+        return found
+
+    def ancestors(self, unit_id: str) -> tuple[str, ...]:
         """The unit itself and its parents up to the root (stops at unknown ids or a cycle)."""
-        chain: list[str] = []
-        current: str | None = unit_id
-        while current is not None and current not in chain:
-            chain.append(current)
-            unit = self.unit_head(current)
-            current = unit.parent if unit else None
-        return chain
+        return self.lineage(unit_id).chain
 
     def ownership_of(self, unit_id: str) -> tuple[str, Any]:
         """The nearest declared ownership up the tree: (unit that declares it, OwnershipInfo|None)."""
-        for ancestor in self.ancestors(unit_id):
-            unit = self.unit_head(ancestor)
-            if unit is not None and unit.ownership is not None:
-                return ancestor, unit.ownership
-        return unit_id, None
+        found = self.lineage(unit_id)
+        return found.owner_id, found.ownership
+
+
+class Lineage(NamedTuple):
+    """A unit's ancestor chain (itself first) and the nearest declared ownership on it."""
+
+    chain: tuple[str, ...]
+    owner_id: str  # the unit that declares the ownership (the unit itself when none does)
+    ownership: OwnershipInfo | None
 
 
 def parse_document(relpath: str, raw: bytes, model: type[BaseModel]) -> tuple[BaseModel | None, list[Diagnostic]]:

@@ -52,12 +52,13 @@ class Context:
                 chosen = self.chosen[kind] = sorted(p[len(prefix) : -5] for p in self.focus if p.startswith(prefix))
             found = ((ident, documents.get(ident)) for ident in chosen)
             items = [(ident, document) for ident, document in found if document is not None]
+        if tracker is None:
+            yield from items
+            return
         for ident, document in items:
-            if tracker is not None:
-                tracker.begin(f"{folder}/{ident}.yaml")
+            tracker.begin(f"{folder}/{ident}.yaml")
             yield ident, document
-        if tracker is not None:
-            tracker.end()
+        tracker.end()
 
     def program(self, program_id: str) -> ProgramFacts:
         """What the rules ask of a program units run: the program (None if there is none), whether

@@ -14,21 +14,20 @@ from sobctl.repo.workspace import diagnostic, path_of
 @rule
 def unit_status(ctx: Context) -> Iterator[Diagnostic]:
     for unit_id, unit in ctx.each("unit"):
-        path = path_of("unit", unit_id)
         if unit.status_history and unit.status_history[-1].status is not unit.status:
             yield diagnostic(
                 "SOB307",
                 _("status is '{status}' but the latest change says '{latest}'").format(
                     status=unit.status, latest=unit.status_history[-1].status
                 ),
-                path,
+                path_of("unit", unit_id),
                 ("status",),
             )
         if unit.status is UnitStatus.ACTIVE and unit.hsa_valid_to is not None and unit.hsa_valid_to < ctx.today:
             yield diagnostic(
                 "SOB306",
                 _("the unit is active but its HSA validity ended {date}").format(date=unit.hsa_valid_to),
-                path,
+                path_of("unit", unit_id),
                 ("hsa_valid_to",),
                 hint=f"sobctl unit deactivate {unit_id} --withdraw-programs",
             )
@@ -49,7 +48,6 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
         chain, owner_id, ownership = lineage(unit_id)
         if not unit.programs:
             continue
-        path = path_of("unit", unit_id)
         active = unit.status is active_status
         private = active and ownership is not None and ownership.kind is private_kind
         care: Agreement | None = None
@@ -63,7 +61,7 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
                 yield diagnostic(
                     "SOB308",
                     _("'{program}' is activated twice").format(program=program_id),
-                    path,
+                    path_of("unit", unit_id),
                     ("programs", i, "program"),
                 )
             seen.add(program_id)
@@ -71,7 +69,7 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
                 yield diagnostic(
                     "SOB301",
                     _("'{program}' runs on a unit that is {status}").format(program=program_id, status=unit.status),
-                    path,
+                    path_of("unit", unit_id),
                     ("programs", i, "program"),
                     hint=f"sobctl unassign {program_id} {unit_id}",
                 )
@@ -89,25 +87,24 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
                     _(
                         "approver '{person}' did not hold medicinskt-ansvarig or verksamhetschef at the unit on {date}"
                     ).format(person=approver, date=on),
-                    path,
+                    path_of("unit", unit_id),
                     ("programs", i, "approved_by"),
                 )
             facts = known.get(program_id) if tracker is None else None
             if facts is None:
                 facts = program_facts(program_id)
-            program = facts.program
+            program, runnable, current_major = facts
             if program is None:
                 continue
-            if not facts.runnable:
+            if not runnable:
                 yield diagnostic(
                     "SOB302",
                     _("'{program}' is {status}; only published programs run on units").format(
                         program=program.id, status=program.status
                     ),
-                    path,
+                    path_of("unit", unit_id),
                     ("programs", i, "program"),
                 )
-            current_major = facts.major
             major = activation.major
             if major < current_major:
                 yield diagnostic(
@@ -115,7 +112,7 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
                     _("'{program}' runs at major {major}; version {current} needs re-activation here").format(
                         program=program.id, major=major, current=current_major
                     ),
-                    path,
+                    path_of("unit", unit_id),
                     ("programs", i, "major"),
                     hint=_("sobctl assign {program} {unit} --approved-by PERSON").format(
                         program=program.id, unit=unit_id
@@ -125,7 +122,7 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
                 yield diagnostic(
                     "SOB309",
                     _("'{program}' has no published major version {major}").format(program=program.id, major=major),
-                    path,
+                    path_of("unit", unit_id),
                     ("programs", i, "major"),
                 )
             if private:
@@ -142,7 +139,7 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
                         _("care agreement '{agreement}' of {owner} is not in force; '{program}' depends on it").format(
                             agreement=care.id, owner=owner_id, program=program.id
                         ),
-                        path,
+                        path_of("unit", unit_id),
                         ("programs", i, "program"),
                     )
                 elif not care.covers_program(program.id, program.area):
@@ -151,6 +148,6 @@ def activations(ctx: Context) -> Iterator[Diagnostic]:
                         _("care agreement '{agreement}' does not cover '{program}' (area {area})").format(
                             agreement=care.id, program=program.id, area=program.area
                         ),
-                        path,
+                        path_of("unit", unit_id),
                         ("programs", i, "program"),
                     )

@@ -57,7 +57,6 @@ def unit_staffing(ctx: Context) -> Iterator[Diagnostic]:
     for unit_id, unit in ctx.each("unit"):
         if unit.status is not UnitStatus.ACTIVE:
             continue
-        path = path_of("unit", unit_id)
         if unit.type in (UnitType.CARE_UNIT, UnitType.LINKED_UNIT) and wanted:
             count = len(ws.holders(Role.BEHORIGHETSADMINISTRATOR, unit_id, ctx.today))
             if count < wanted:
@@ -68,7 +67,7 @@ def unit_staffing(ctx: Context) -> Iterator[Diagnostic]:
                         "{count} permission administrators on an active unit; the policy asks for {wanted}",
                         count,
                     ).format(count=count, wanted=wanted),
-                    path,
+                    path_of("unit", unit_id),
                     ("status",),
                     hint=f"sobctl role grant behorighetsadministrator PERSON --scope {unit_id}",
                 )
@@ -79,7 +78,7 @@ def unit_staffing(ctx: Context) -> Iterator[Diagnostic]:
                     yield diagnostic(
                         "SOB206",
                         _("{count} {role} in the publishing unit; two are recommended").format(count=count, role=role),
-                        path,
+                        path_of("unit", unit_id),
                         ("type",),
                     )
 

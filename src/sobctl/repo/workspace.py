@@ -252,7 +252,8 @@ class Workspace:
 
     def granted_on(self, scope: str) -> list[tuple[Person, int, Grant]]:
         """Every grant scoped to ``scope``, with its holder and its index in the holder's file."""
-        self._note("scope:" + scope)
+        if self.tracker is not None:
+            self.tracker.note("scope:" + scope)
         return self.grants_by_scope.get(scope, [])
 
     @cached_property
@@ -280,8 +281,10 @@ class Workspace:
         for person, _index, grant in self.granted_on(scope):
             if grant.role is role and grant.in_force(on):
                 seen.setdefault(person.hsa_id, person)
-        for person_id in seen:
-            self._note("person:" + person_id)
+        tracker = self.tracker
+        if tracker is not None:
+            for person_id in seen:
+                tracker.note("person:" + person_id)
         return list(seen.values())
 
     @cached_property
@@ -329,7 +332,8 @@ class Workspace:
     def unit_head(self, unit_id: str) -> UnitHead | Unit | None:
         """What rules may know of another unit than the one they judge: its type, parent and
         ownership (None when there is no such unit). A unit's other fields concern only itself."""
-        self._note("unit-head:" + unit_id)
+        if self.tracker is not None:
+            self.tracker.note("unit-head:" + unit_id)
         return self._head(unit_id)
 
     def _head(self, unit_id: str) -> UnitHead | Unit | None:
@@ -342,26 +346,66 @@ class Workspace:
         which is what walking the chain looks up."""
         found = self._lineages.get(unit_id)
         if found is None:
-            chain: list[str] = []
-            owner: tuple[str, OwnershipInfo | None] | None = None
-            head = self._head
-            current: str | None = unit_id
-            while current is not None and current not in chain:
-                chain.append(current)
-                unit = head(current)
-                if unit is None:
-                    break
-                if owner is None and unit.ownership is not None:
-                    owner = (current, unit.ownership)
-                current = unit.parent
-            owner_id, ownership = owner if owner is not None else (unit_id, None)
-            found = self._lineages[unit_id] = Lineage(tuple(chain), owner_id, ownership)
+            found = self._lineage(unit_id)
         tracker = self.tracker
         if tracker is not None:
             note = tracker.note
             for member in found.chain:
                 note("unit-head:" + member)
         return found
+
+    def _lineage(self, unit_id: str) -> Lineage:
+        """Walk up from ``unit_id`` to the first unit whose lineage is known (or the root), then
+        build and memoise the lineages of the units walked, from the top down."""
+        memo = self._lineages
+        head = self._head
+        walked: list[tuple[str, UnitHead | Unit | None]] = []
+        on_walk: set[str] = set()
+        above: Lineage | None = None
+        current: str | None = unit_id
+        while current is not None:
+            above = memo.get(current)
+            if above is not None:
+                break
+            if current in on_walk:  # a cycle no lineage is known on yet: walk each unit alone
+                for walked_id, _unit in walked:
+                    memo[walked_id] = self._walk(walked_id)
+                return memo[unit_id]
+            on_walk.add(current)
+            unit = head(current)
+            walked.append((current, unit))
+            current = unit.parent if unit is not None else None
+        for walked_id, unit in reversed(walked):
+            if unit is None or above is None:  # an unknown id or the root: the chain ends here
+                ownership = unit.ownership if unit is not None else None
+                above = Lineage((walked_id,), walked_id, ownership)
+            elif walked_id in above.chain:  # the parents lead back here
+                above = self._walk(walked_id)
+            elif unit.ownership is not None:
+                above = Lineage((walked_id, *above.chain), walked_id, unit.ownership)
+            elif above.ownership is not None:
+                above = Lineage((walked_id, *above.chain), above.owner_id, above.ownership)
+            else:
+                above = Lineage((walked_id, *above.chain), walked_id, None)
+            memo[walked_id] = above
+        assert above is not None
+        return above
+
+    def _walk(self, unit_id: str) -> Lineage:
+        """The lineage of ``unit_id`` by walking its chain alone (no memo read or written)."""
+        chain: list[str] = []
+        owner: tuple[str, OwnershipInfo | None] | None = None
+        current: str | None = unit_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            unit = self._head(current)
+            if unit is None:
+                break
+            if owner is None and unit.ownership is not None:
+                owner = (current, unit.ownership)
+            current = unit.parent
+        owner_id, ownership = owner if owner is not None else (unit_id, None)
+        return Lineage(tuple(chain), owner_id, ownership)
 
     def ancestors(self, unit_id: str) -> tuple[str, ...]:
         """The unit itself and its parents up to the root (stops at unknown ids or a cycle)."""

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from sobctl.model.diagnostic import Diagnostic, Summary
 from sobctl.model.entities import Agreement, Policy, Program
-from sobctl.repo.workspace import CONFIG_FILE, FOLDER_BY_KIND, Workspace
+from sobctl.repo.workspace import CONFIG_FILE, FOLDER_BY_KIND, Tracker, Workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +37,15 @@ class Context:
         config = self.workspace.config
         return config.policy if config else Policy()
 
-    def each(self, kind: str) -> Iterator[tuple[str, Any]]:
+    def each(self, kind: str) -> Iterable[tuple[str, Any]]:
         """(id, document) of every document of ``kind`` to judge, each made the current subject."""
         tracker = self.workspace.tracker
         documents = self.workspace.documents(kind)
         folder = FOLDER_BY_KIND[kind].name
+        items: list[tuple[str, Any]]
         if self.focus is None:
             part, parts = self.share
-            items: Iterable[tuple[str, Any]] = list(documents.items())[part::parts]
+            items = list(documents.items())[part::parts]
         else:
             chosen = self.chosen.get(kind)
             if chosen is None:
@@ -53,12 +54,8 @@ class Context:
             found = ((ident, documents.get(ident)) for ident in chosen)
             items = [(ident, document) for ident, document in found if document is not None]
         if tracker is None:
-            yield from items
-            return
-        for ident, document in items:
-            tracker.begin(f"{folder}/{ident}.yaml")
-            yield ident, document
-        tracker.end()
+            return items  # nothing to note: a plain list iterates fastest
+        return _as_subjects(items, folder, tracker)
 
     def program(self, program_id: str) -> ProgramFacts:
         """What the rules ask of a program units run: the program (None if there is none), whether
@@ -99,6 +96,14 @@ class Context:
         if self.workspace.tracker is not None:
             self.workspace.tracker.begin(CONFIG_FILE)
         return True
+
+
+def _as_subjects(items: list[tuple[str, Any]], folder: str, tracker: Tracker) -> Iterator[tuple[str, Any]]:
+    """``items``, each document made the tracker's current subject while the rule judges it."""
+    for ident, document in items:
+        tracker.begin(f"{folder}/{ident}.yaml")
+        yield ident, document
+    tracker.end()
 
 
 class ProgramFacts(NamedTuple):

@@ -97,27 +97,32 @@ def program_agreements(ctx: Context) -> Iterator[Diagnostic]:
             )
 
 
+def _lapsed_producer(ctx: Context, program_id: str) -> tuple[Program, Agreement] | None:
+    """A program units may run, with its producer agreement when that is not in force today."""
+    program, runnable, _major = ctx.program(program_id)
+    if program is None or not runnable:
+        return None
+    agreement = ctx.producer_lapsed(program)
+    return (program, agreement) if agreement is not None else None
+
+
 @rule
 def activation_agreements(ctx: Context) -> Iterator[Diagnostic]:
     """A unit must not run a program whose producer agreement is no longer in force."""
-    tracker = ctx.workspace.tracker
-    program_facts = ctx.program
-    known = ctx.programs  # the memo behind ctx.program, read directly on the hot path when nothing is noted
-    producer_lapsed = ctx.producer_lapsed
-    lapsed_known = ctx.lapsed
+    # Untracked, one memo answers per program; under a tracker every activation asks again,
+    # so each unit notes what its verdict rests on.
+    known: dict[str, tuple[Program, Agreement] | None] | None = {} if ctx.workspace.tracker is None else None
     for unit_id, unit in ctx.each("unit"):
         for i, activation in enumerate(unit.programs):
-            facts = known.get(activation.program) if tracker is None else None
-            if facts is None:
-                facts = program_facts(activation.program)
-            program = facts.program
-            if program is None or not facts.runnable:
-                continue
-            if tracker is None and program.id in lapsed_known:
-                agreement = lapsed_known[program.id]
+            program_id = activation.program
+            if known is not None and program_id in known:
+                found = known[program_id]
             else:
-                agreement = producer_lapsed(program)
-            if agreement is not None:
+                found = _lapsed_producer(ctx, program_id)
+                if known is not None:
+                    known[program_id] = found
+            if found is not None:
+                program, agreement = found
                 yield diagnostic(
                     "SOB401",
                     _(

@@ -64,38 +64,48 @@ def unit_references(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
     people = ws.people
     programs = ws.programs
+    unit_head = ws.unit_head
+    ancestors = ws.ancestors
     for unit_id, unit in ctx.each("unit"):
-        path = path_of("unit", unit_id)
         parent = unit.parent
         if parent is not None:
-            if ws.unit_head(parent) is None:
+            if unit_head(parent) is None:
                 yield diagnostic(
-                    "SOB101", _("parent '{parent}' is not a unit in units/").format(parent=parent), path, ("parent",)
+                    "SOB101",
+                    _("parent '{parent}' is not a unit in units/").format(parent=parent),
+                    path_of("unit", unit_id),
+                    ("parent",),
                 )
-            elif unit_id in ws.ancestors(parent):
-                yield diagnostic("SOB108", _("the unit's parents lead back to itself"), path, ("parent",))
+            elif unit_id in ancestors(parent):
+                yield diagnostic(
+                    "SOB108", _("the unit's parents lead back to itself"), path_of("unit", unit_id), ("parent",)
+                )
         if unit.ownership is not None:
             yield from _agreement(
-                ctx, unit.ownership.care_agreement, path, ("ownership", "care_agreement"), (AgreementKind.CARE,)
+                ctx,
+                unit.ownership.care_agreement,
+                path_of("unit", unit_id),
+                ("ownership", "care_agreement"),
+                (AgreementKind.CARE,),
             )
         for i, change in enumerate(unit.status_history):
             by = change.by
             if by is not None and by not in people:
-                yield _no_person(by, path, ("status_history", i, "by"), STATUS_CHANGED_BY)
+                yield _no_person(by, path_of("unit", unit_id), ("status_history", i, "by"), STATUS_CHANGED_BY)
         for i, activation in enumerate(unit.programs):
             if activation.program not in programs:
                 yield diagnostic(
                     "SOB102",
                     _("program '{program}' is not in catalogue/").format(program=activation.program),
-                    path,
+                    path_of("unit", unit_id),
                     ("programs", i, "program"),
                 )
             by = activation.by
             if by is not None and by not in people:
-                yield _no_person(by, path, ("programs", i, "by"), ACTIVATED_BY)
+                yield _no_person(by, path_of("unit", unit_id), ("programs", i, "by"), ACTIVATED_BY)
             by = activation.approved_by
             if by is not None and by not in people:
-                yield _no_person(by, path, ("programs", i, "approved_by"), APPROVER)
+                yield _no_person(by, path_of("unit", unit_id), ("programs", i, "approved_by"), APPROVER)
 
 
 @rule
@@ -150,6 +160,7 @@ def program_references(ctx: Context) -> Iterator[Diagnostic]:
 def person_references(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
     people = ws.people
+    unit_head = ws.unit_head
     provider = ws.provider_id
     for person_id, person in ctx.each("person"):
         path = path_of("person", person_id)
@@ -170,7 +181,7 @@ def person_references(ctx: Context) -> Iterator[Diagnostic]:
             by = grant.revoked_by
             if by is not None and by not in people:
                 yield _no_person(by, path, ("grants", g, "revoked_by"), REVOKER)
-            unit = ws.unit_head(grant.scope)
+            unit = unit_head(grant.scope)
             if grant.role in PROVIDER_ROLES:
                 if provider is not None and grant.scope != provider:
                     yield diagnostic(

@@ -275,11 +275,38 @@ class Workspace:
         self._note("email:" + email.lower())
         return self._people_by_email.get(email.lower(), [])
 
+    @cached_property
+    def grants_by_scope_role(self) -> dict[tuple[str, str], list[tuple[Person, Grant]]]:
+        """Every grant with its holder by (scope, role value), in the order of ``grants_by_scope``."""
+        index: dict[tuple[str, str], list[tuple[Person, Grant]]] = defaultdict(list)
+        for person in dict.values(self.people):
+            for grant in person.grants:
+                index[(grant.scope, grant.role._value_)].append((person, grant))
+        return index
+
     def holders(self, role: Role, scope: str, on: dt.date) -> list[Person]:
-        """People holding ``role`` on ``scope`` on the given day (each once)."""
+        """People holding ``role`` on ``scope`` on the given day (each once). Notes what
+        ``granted_on(scope)`` notes, and every holder found."""
+        tracker = self.tracker
+        if tracker is not None:
+            tracker.note("scope:" + scope)
+        granted = self.grants_by_scope_role.get((scope, role._value_))
+        if not granted:
+            return []
         seen: dict[str, Person] = {}
-        for person, _index, grant in self.granted_on(scope):
-            if grant.role is role and grant.in_force(on):
+        for person, grant in granted:
+            if grant.in_force(on):
+                seen.setdefault(person.hsa_id, person)
+        if tracker is not None:
+            for person_id in seen:
+                tracker.note("person:" + person_id)
+        return list(seen.values())
+
+    def _in_force(self, granted: Iterable[tuple[Person, Grant]], on: dt.date) -> list[Person]:
+        """The holders (each once, first come first) of the grants in ``granted`` in force on ``on``."""
+        seen: dict[str, Person] = {}
+        for person, grant in granted:
+            if grant.in_force(on):
                 seen.setdefault(person.hsa_id, person)
         tracker = self.tracker
         if tracker is not None:
@@ -334,35 +361,42 @@ class Workspace:
         ownership (None when there is no such unit). A unit's other fields concern only itself."""
         if self.tracker is not None:
             self.tracker.note("unit-head:" + unit_id)
-        return self._head(unit_id)
+        return dict.get(self.units, unit_id)  # what ``_head`` reads (subclasses override both)
 
     def _head(self, unit_id: str) -> UnitHead | Unit | None:
         """``unit_head`` without noting the lookup (the caller notes it)."""
         return dict.get(self.units, unit_id)
 
     def lineage(self, unit_id: str) -> Lineage:
-        """The unit's ancestor chain and nearest declared ownership (see :meth:`ancestors` and
-        :meth:`ownership_of`), memoised; every call notes the head of every unit in the chain,
-        which is what walking the chain looks up."""
+        """The unit's ancestor chain (itself first) and nearest declared ownership: (chain, unit
+        that declares the ownership or the unit itself when none does, OwnershipInfo or None).
+        See :meth:`ancestors` and :meth:`ownership_of`. Memoised; every call notes the head of
+        every unit in the chain, which is what walking the chain looks up."""
         found = self._lineages.get(unit_id)
         if found is None:
             found = self._lineage(unit_id)
         tracker = self.tracker
         if tracker is not None:
             note = tracker.note
-            for member in found.chain:
+            for member in found[0]:
                 note("unit-head:" + member)
         return found
 
     def _lineage(self, unit_id: str) -> Lineage:
-        """Walk up from ``unit_id`` to the first unit whose lineage is known (or the root), then
-        build and memoise the lineages of the units walked, from the top down."""
+        """Build and memoise a lineage from the parent's (walking up to the first unit whose
+        lineage is known, or the root, and back down): each head is read once per run."""
         memo = self._lineages
         head = self._head
-        walked: list[tuple[str, UnitHead | Unit | None]] = []
-        on_walk: set[str] = set()
-        above: Lineage | None = None
-        current: str | None = unit_id
+        unit = head(unit_id)
+        if unit is not None and unit.parent is not None:  # the common case: the parent's is known
+            above = memo.get(unit.parent)
+            if above is not None and unit_id not in above[0]:
+                found = memo[unit_id] = _below(unit_id, unit, above)
+                return found
+        walked: list[tuple[str, UnitHead | Unit | None]] = [(unit_id, unit)]
+        on_walk = {unit_id}
+        above = None
+        current = unit.parent if unit is not None else None
         while current is not None:
             above = memo.get(current)
             if above is not None:
@@ -377,16 +411,11 @@ class Workspace:
             current = unit.parent if unit is not None else None
         for walked_id, unit in reversed(walked):
             if unit is None or above is None:  # an unknown id or the root: the chain ends here
-                ownership = unit.ownership if unit is not None else None
-                above = Lineage((walked_id,), walked_id, ownership)
-            elif walked_id in above.chain:  # the parents lead back here
+                above = ((walked_id,), walked_id, unit.ownership if unit is not None else None)
+            elif walked_id in above[0]:  # the parents lead back here
                 above = self._walk(walked_id)
-            elif unit.ownership is not None:
-                above = Lineage((walked_id, *above.chain), walked_id, unit.ownership)
-            elif above.ownership is not None:
-                above = Lineage((walked_id, *above.chain), above.owner_id, above.ownership)
             else:
-                above = Lineage((walked_id, *above.chain), walked_id, None)
+                above = _below(walked_id, unit, above)
             memo[walked_id] = above
         assert above is not None
         return above
@@ -405,24 +434,31 @@ class Workspace:
                 owner = (current, unit.ownership)
             current = unit.parent
         owner_id, ownership = owner if owner is not None else (unit_id, None)
-        return Lineage(tuple(chain), owner_id, ownership)
+        return (tuple(chain), owner_id, ownership)
 
     def ancestors(self, unit_id: str) -> tuple[str, ...]:
         """The unit itself and its parents up to the root (stops at unknown ids or a cycle)."""
-        return self.lineage(unit_id).chain
+        return self.lineage(unit_id)[0]
 
     def ownership_of(self, unit_id: str) -> tuple[str, Any]:
         """The nearest declared ownership up the tree: (unit that declares it, OwnershipInfo|None)."""
-        found = self.lineage(unit_id)
-        return found.owner_id, found.ownership
+        _chain, owner_id, ownership = self.lineage(unit_id)
+        return owner_id, ownership
 
 
-class Lineage(NamedTuple):
-    """A unit's ancestor chain (itself first) and the nearest declared ownership on it."""
+#: A unit's ancestor chain (itself first), the unit that declares the nearest ownership on it
+#: (the unit itself when none does) and that ownership (see ``Workspace.lineage``).
+Lineage = tuple[tuple[str, ...], str, OwnershipInfo | None]
 
-    chain: tuple[str, ...]
-    owner_id: str  # the unit that declares the ownership (the unit itself when none does)
-    ownership: OwnershipInfo | None
+
+def _below(unit_id: str, unit: UnitHead | Unit, above: Lineage) -> Lineage:
+    """The lineage of a unit whose parent's lineage is ``above`` (which does not contain it)."""
+    chain, owner_id, ownership = above
+    if unit.ownership is not None:
+        return ((unit_id, *chain), unit_id, unit.ownership)
+    if ownership is not None:
+        return ((unit_id, *chain), owner_id, ownership)
+    return ((unit_id, *chain), unit_id, None)
 
 
 def parse_document(relpath: str, raw: bytes, model: type[BaseModel]) -> tuple[BaseModel | None, list[Diagnostic]]:

@@ -97,17 +97,32 @@ def program_agreements(ctx: Context) -> Iterator[Diagnostic]:
             )
 
 
+def _lapsed_producer(ctx: Context, program_id: str) -> tuple[Program, Agreement] | None:
+    """A program units may run, with its producer agreement when that is not in force today."""
+    program, runnable, _major = ctx.program(program_id)
+    if program is None or not runnable:
+        return None
+    agreement = ctx.producer_lapsed(program)
+    return (program, agreement) if agreement is not None else None
+
+
 @rule
 def activation_agreements(ctx: Context) -> Iterator[Diagnostic]:
     """A unit must not run a program whose producer agreement is no longer in force."""
-    ws = ctx.workspace
+    # Untracked, one memo answers per program; under a tracker every activation asks again,
+    # so each unit notes what its verdict rests on.
+    known: dict[str, tuple[Program, Agreement] | None] | None = {} if ctx.workspace.tracker is None else None
     for unit_id, unit in ctx.each("unit"):
         for i, activation in enumerate(unit.programs):
-            program = ws.programs.get(activation.program)
-            if program is None or not program.runnable():
-                continue
-            agreement = producer_agreement_lapsed(ws, program, ctx.today)
-            if agreement is not None:
+            program_id = activation.program
+            if known is not None and program_id in known:
+                found = known[program_id]
+            else:
+                found = _lapsed_producer(ctx, program_id)
+                if known is not None:
+                    known[program_id] = found
+            if found is not None:
+                program, agreement = found
                 yield diagnostic(
                     "SOB401",
                     _(

@@ -34,7 +34,7 @@ from typing import Any
 
 from sobctl.i18n import _
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
-from sobctl.model.entities import Grant, Person
+from sobctl.model.entities import Grant, Person, Role
 from sobctl.repo import cache
 from sobctl.repo.table import Table
 from sobctl.repo.workspace import (
@@ -310,6 +310,9 @@ class LazyWorkspace(Workspace):
 
     def unit_head(self, unit_id: str) -> UnitHead | None:
         self._note("unit-head:" + unit_id)
+        return self._head(unit_id)
+
+    def _head(self, unit_id: str) -> UnitHead | None:
         head = self.loaded_heads.get(unit_id)
         if head is None:
             row = self.heads.get(unit_id)
@@ -326,6 +329,9 @@ class LazyWorkspace(Workspace):
             if person is not None:
                 found.extend((person, i, grant) for i, grant in enumerate(person.grants) if grant.scope == scope)
         return found
+
+    def holders(self, role: Role, scope: str, on: dt.date) -> list[Person]:
+        return self._in_force(((p, g) for p, _i, g in self.granted_on(scope) if g.role is role), on)
 
     def grants_of(self, person_id: str, role: Any) -> list[Grant]:
         person = self.people.get(person_id)

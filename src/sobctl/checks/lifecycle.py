@@ -7,28 +7,27 @@ from collections.abc import Iterator
 from sobctl.checks import Context, rule
 from sobctl.i18n import _
 from sobctl.model.diagnostic import Diagnostic
-from sobctl.model.entities import APPROVER_ROLES, Ownership, UnitStatus
+from sobctl.model.entities import APPROVER_ROLES, Agreement, Grant, Ownership, UnitStatus
 from sobctl.repo.workspace import diagnostic, path_of
 
 
 @rule
 def unit_status(ctx: Context) -> Iterator[Diagnostic]:
     for unit_id, unit in ctx.each("unit"):
-        path = path_of("unit", unit_id)
         if unit.status_history and unit.status_history[-1].status is not unit.status:
             yield diagnostic(
                 "SOB307",
                 _("status is '{status}' but the latest change says '{latest}'").format(
                     status=unit.status, latest=unit.status_history[-1].status
                 ),
-                path,
+                path_of("unit", unit_id),
                 ("status",),
             )
         if unit.status is UnitStatus.ACTIVE and unit.hsa_valid_to is not None and unit.hsa_valid_to < ctx.today:
             yield diagnostic(
                 "SOB306",
                 _("the unit is active but its HSA validity ended {date}").format(date=unit.hsa_valid_to),
-                path,
+                path_of("unit", unit_id),
                 ("hsa_valid_to",),
                 hint=f"sobctl unit deactivate {unit_id} --withdraw-programs",
             )
@@ -37,97 +36,118 @@ def unit_status(ctx: Context) -> Iterator[Diagnostic]:
 @rule
 def activations(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
-    majors: dict[str, int] = {}  # program id → the major units must run (computed once per program)
+    today = ctx.today
+    tracker = ws.tracker
+    program_facts = ctx.program
+    known = ctx.programs  # the memo behind ctx.program, read directly on the hot path when nothing is noted
+    lineage = ws.lineage
+    grants_in = ws.grants_in
+    active_status = UnitStatus.ACTIVE
+    private_kind = Ownership.PRIVATE
     for unit_id, unit in ctx.each("unit"):
-        path = path_of("unit", unit_id)
+        chain, owner_id, ownership = lineage(unit_id)
+        if not unit.programs:
+            continue
+        active = unit.status is active_status
+        private = active and ownership is not None and ownership.kind is private_kind
+        care: Agreement | None = None
+        care_looked_up = False
+        care_in_force = False
+        approvers: dict[str, list[Grant]] = {}  # approver → their approver-role grants on this unit's chain
         seen: set[str] = set()
-        approver_scopes = ws.ancestors(unit_id)
-        owner_id, ownership = ws.ownership_of(unit_id)
         for i, activation in enumerate(unit.programs):
-            where = ("programs", i)
-            if activation.program in seen:
+            program_id = activation.program
+            if program_id in seen:
                 yield diagnostic(
                     "SOB308",
-                    _("'{program}' is activated twice").format(program=activation.program),
-                    path,
-                    (*where, "program"),
+                    _("'{program}' is activated twice").format(program=program_id),
+                    path_of("unit", unit_id),
+                    ("programs", i, "program"),
                 )
-            seen.add(activation.program)
-            if unit.status is not UnitStatus.ACTIVE:
+            seen.add(program_id)
+            if not active:
                 yield diagnostic(
                     "SOB301",
-                    _("'{program}' runs on a unit that is {status}").format(
-                        program=activation.program, status=unit.status
-                    ),
-                    path,
-                    (*where, "program"),
-                    hint=f"sobctl unassign {activation.program} {unit_id}",
+                    _("'{program}' runs on a unit that is {status}").format(program=program_id, status=unit.status),
+                    path_of("unit", unit_id),
+                    ("programs", i, "program"),
+                    hint=f"sobctl unassign {program_id} {unit_id}",
                 )
-            if not ws.holds_any(activation.approved_by, APPROVER_ROLES, approver_scopes, activation.activated):
+            approver = activation.approved_by
+            grants = approvers.get(approver)
+            if grants is None:
+                grants = approvers[approver] = [g for g in grants_in(approver, APPROVER_ROLES) if g.scope in chain]
+            on = activation.activated
+            for grant in grants:
+                if grant.in_force(on):
+                    break
+            else:
                 yield diagnostic(
                     "SOB303",
                     _(
                         "approver '{person}' did not hold medicinskt-ansvarig or verksamhetschef at the unit on {date}"
-                    ).format(person=activation.approved_by, date=activation.activated),
-                    path,
-                    (*where, "approved_by"),
+                    ).format(person=approver, date=on),
+                    path_of("unit", unit_id),
+                    ("programs", i, "approved_by"),
                 )
-            program = ws.programs.get(activation.program)
+            facts = known.get(program_id) if tracker is None else None
+            if facts is None:
+                facts = program_facts(program_id)
+            program, runnable, current_major = facts
             if program is None:
                 continue
-            if not program.runnable():
+            if not runnable:
                 yield diagnostic(
                     "SOB302",
                     _("'{program}' is {status}; only published programs run on units").format(
                         program=program.id, status=program.status
                     ),
-                    path,
-                    (*where, "program"),
+                    path_of("unit", unit_id),
+                    ("programs", i, "program"),
                 )
-            current_major = majors.get(program.id)
-            if current_major is None:
-                published = program.published_entry()
-                current_major = majors[program.id] = published.version.major if published else program.version.major
-            if activation.major < current_major:
+            major = activation.major
+            if major < current_major:
                 yield diagnostic(
                     "SOB304",
                     _("'{program}' runs at major {major}; version {current} needs re-activation here").format(
-                        program=program.id, major=activation.major, current=current_major
+                        program=program.id, major=major, current=current_major
                     ),
-                    path,
-                    (*where, "major"),
+                    path_of("unit", unit_id),
+                    ("programs", i, "major"),
                     hint=_("sobctl assign {program} {unit} --approved-by PERSON").format(
                         program=program.id, unit=unit_id
                     ),
                 )
-            elif activation.major > current_major:
+            elif major > current_major:
                 yield diagnostic(
                     "SOB309",
-                    _("'{program}' has no published major version {major}").format(
-                        program=program.id, major=activation.major
-                    ),
-                    path,
-                    (*where, "major"),
+                    _("'{program}' has no published major version {major}").format(program=program.id, major=major),
+                    path_of("unit", unit_id),
+                    ("programs", i, "major"),
                 )
-            if ownership is not None and ownership.kind is Ownership.PRIVATE and unit.status is UnitStatus.ACTIVE:
-                agreement = ws.agreements.get(ownership.care_agreement or "")
-                if agreement is None:
+            if private:
+                assert ownership is not None
+                if not care_looked_up:  # one lookup per unit: the unit is the subject throughout
+                    care = ws.agreements.get(ownership.care_agreement or "")
+                    care_in_force = care is not None and care.in_force(today)
+                    care_looked_up = True
+                if care is None:
                     continue  # reported as a reference problem on the unit that declares it
-                if not agreement.in_force(ctx.today):
+                if not care_in_force:
                     yield diagnostic(
                         "SOB401",
                         _("care agreement '{agreement}' of {owner} is not in force; '{program}' depends on it").format(
-                            agreement=agreement.id, owner=owner_id, program=program.id
+                            agreement=care.id, owner=owner_id, program=program.id
                         ),
-                        path,
-                        (*where, "program"),
+                        path_of("unit", unit_id),
+                        ("programs", i, "program"),
                     )
-                elif not agreement.covers_program(program.id, program.area):
+                elif not care.covers_program(program.id, program.area):
                     yield diagnostic(
                         "SOB305",
                         _("care agreement '{agreement}' does not cover '{program}' (area {area})").format(
-                            agreement=agreement.id, program=program.id, area=program.area
+                            agreement=care.id, program=program.id, area=program.area
                         ),
-                        path,
-                        (*where, "program"),
+                        path_of("unit", unit_id),
+                        ("programs", i, "program"),
                     )

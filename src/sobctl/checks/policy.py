@@ -53,13 +53,17 @@ def care_provider_roles(ctx: Context) -> Iterator[Diagnostic]:
 @rule
 def unit_staffing(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
+    holders = ws.holders
+    today = ctx.today
     wanted = ctx.policy.min_permission_admins_per_unit
+    active = UnitStatus.ACTIVE
+    staffed = (UnitType.CARE_UNIT, UnitType.LINKED_UNIT)
+    permission_admin = Role.BEHORIGHETSADMINISTRATOR
     for unit_id, unit in ctx.each("unit"):
-        if unit.status is not UnitStatus.ACTIVE:
+        if unit.status is not active:
             continue
-        path = path_of("unit", unit_id)
-        if unit.type in (UnitType.CARE_UNIT, UnitType.LINKED_UNIT) and wanted:
-            count = len(ws.holders(Role.BEHORIGHETSADMINISTRATOR, unit_id, ctx.today))
+        if unit.type in staffed and wanted:
+            count = len(holders(permission_admin, unit_id, today))
             if count < wanted:
                 yield diagnostic(
                     "SOB204",
@@ -68,7 +72,7 @@ def unit_staffing(ctx: Context) -> Iterator[Diagnostic]:
                         "{count} permission administrators on an active unit; the policy asks for {wanted}",
                         count,
                     ).format(count=count, wanted=wanted),
-                    path,
+                    path_of("unit", unit_id),
                     ("status",),
                     hint=f"sobctl role grant behorighetsadministrator PERSON --scope {unit_id}",
                 )
@@ -79,7 +83,7 @@ def unit_staffing(ctx: Context) -> Iterator[Diagnostic]:
                     yield diagnostic(
                         "SOB206",
                         _("{count} {role} in the publishing unit; two are recommended").format(count=count, role=role),
-                        path,
+                        path_of("unit", unit_id),
                         ("type",),
                     )
 

@@ -13,13 +13,26 @@ from sobctl.repo.workspace import diagnostic, path_of
 
 def _person(ctx: Context, person_id: str | None, path: str, pointer: Pointer, what: str) -> Iterator[Diagnostic]:
     if person_id is not None and person_id not in ctx.workspace.people:
-        yield diagnostic(
-            "SOB103",
-            _("{what} '{person}' is not a person in roles/").format(what=_(what), person=person_id),
-            path,
-            pointer,
-            hint=_("add them with: sobctl person add {person} --name … --email …").format(person=person_id),
-        )
+        yield _no_person(person_id, path, pointer, what)
+
+
+def _no_person(person_id: str, path: str, pointer: Pointer, what: str) -> Diagnostic:
+    """SOB103: ``person_id`` (named by the field ``what``) is not a person in roles/."""
+    return diagnostic(
+        "SOB103",
+        _("{what} '{person}' is not a person in roles/").format(what=_(what), person=person_id),
+        path,
+        pointer,
+        hint=_("add them with: sobctl person add {person} --name … --email …").format(person=person_id),
+    )
+
+
+#: What the fields that name people are called in messages (translated when a message is made).
+STATUS_CHANGED_BY = N_("status changed by")
+ACTIVATED_BY = N_("activated by")
+APPROVER = N_("approver")
+GRANTER = N_("granter")
+REVOKER = N_("revoker")
 
 
 def _agreement(
@@ -49,30 +62,50 @@ def _agreement(
 @rule
 def unit_references(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
+    people = ws.people
+    programs = ws.programs
+    unit_head = ws.unit_head
+    ancestors = ws.ancestors
     for unit_id, unit in ctx.each("unit"):
-        path = path_of("unit", unit_id)
-        if unit.parent is not None and ws.unit_head(unit.parent) is None:
-            yield diagnostic(
-                "SOB101", _("parent '{parent}' is not a unit in units/").format(parent=unit.parent), path, ("parent",)
-            )
-        elif unit.parent is not None and unit_id in ws.ancestors(unit.parent):
-            yield diagnostic("SOB108", _("the unit's parents lead back to itself"), path, ("parent",))
+        parent = unit.parent
+        if parent is not None:
+            if unit_head(parent) is None:
+                yield diagnostic(
+                    "SOB101",
+                    _("parent '{parent}' is not a unit in units/").format(parent=parent),
+                    path_of("unit", unit_id),
+                    ("parent",),
+                )
+            elif unit_id in ancestors(parent):
+                yield diagnostic(
+                    "SOB108", _("the unit's parents lead back to itself"), path_of("unit", unit_id), ("parent",)
+                )
         if unit.ownership is not None:
             yield from _agreement(
-                ctx, unit.ownership.care_agreement, path, ("ownership", "care_agreement"), (AgreementKind.CARE,)
+                ctx,
+                unit.ownership.care_agreement,
+                path_of("unit", unit_id),
+                ("ownership", "care_agreement"),
+                (AgreementKind.CARE,),
             )
         for i, change in enumerate(unit.status_history):
-            yield from _person(ctx, change.by, path, ("status_history", i, "by"), N_("status changed by"))
+            by = change.by
+            if by is not None and by not in people:
+                yield _no_person(by, path_of("unit", unit_id), ("status_history", i, "by"), STATUS_CHANGED_BY)
         for i, activation in enumerate(unit.programs):
-            if activation.program not in ws.programs:
+            if activation.program not in programs:
                 yield diagnostic(
                     "SOB102",
                     _("program '{program}' is not in catalogue/").format(program=activation.program),
-                    path,
+                    path_of("unit", unit_id),
                     ("programs", i, "program"),
                 )
-            yield from _person(ctx, activation.by, path, ("programs", i, "by"), N_("activated by"))
-            yield from _person(ctx, activation.approved_by, path, ("programs", i, "approved_by"), N_("approver"))
+            by = activation.by
+            if by is not None and by not in people:
+                yield _no_person(by, path_of("unit", unit_id), ("programs", i, "by"), ACTIVATED_BY)
+            by = activation.approved_by
+            if by is not None and by not in people:
+                yield _no_person(by, path_of("unit", unit_id), ("programs", i, "approved_by"), APPROVER)
 
 
 @rule
@@ -126,6 +159,8 @@ def program_references(ctx: Context) -> Iterator[Diagnostic]:
 @rule
 def person_references(ctx: Context) -> Iterator[Diagnostic]:
     ws = ctx.workspace
+    people = ws.people
+    unit_head = ws.unit_head
     provider = ws.provider_id
     for person_id, person in ctx.each("person"):
         path = path_of("person", person_id)
@@ -140,9 +175,13 @@ def person_references(ctx: Context) -> Iterator[Diagnostic]:
                     ("emails", e),
                 )
         for g, grant in enumerate(person.grants):
-            yield from _person(ctx, grant.granted_by, path, ("grants", g, "granted_by"), N_("granter"))
-            yield from _person(ctx, grant.revoked_by, path, ("grants", g, "revoked_by"), N_("revoker"))
-            unit = ws.unit_head(grant.scope)
+            by = grant.granted_by
+            if by is not None and by not in people:
+                yield _no_person(by, path, ("grants", g, "granted_by"), GRANTER)
+            by = grant.revoked_by
+            if by is not None and by not in people:
+                yield _no_person(by, path, ("grants", g, "revoked_by"), REVOKER)
+            unit = unit_head(grant.scope)
             if grant.role in PROVIDER_ROLES:
                 if provider is not None and grant.scope != provider:
                     yield diagnostic(

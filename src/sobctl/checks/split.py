@@ -116,7 +116,11 @@ class HalfWorkspace(Workspace):
     loaded_heads: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def unit_head(self, unit_id: str) -> Any:
-        self._note("unit-head:" + unit_id)
+        if self.tracker is not None:
+            self.tracker.note("unit-head:" + unit_id)
+        return self._head(unit_id)
+
+    def _head(self, unit_id: str) -> Any:
         found: Any = dict.get(self.units, unit_id)
         if found is None:
             found = self.loaded_heads.get(unit_id)

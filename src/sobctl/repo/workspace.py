@@ -207,6 +207,17 @@ class Workspace:
     tracker: Tracker | None = None
     #: The bytes sobctl.yaml was read from (None if it was not), for the cache to check them.
     config_bytes: bytes | None = field(default=None, repr=False)
+    #: Per-run memos of what many documents ask again (see :meth:`forget`): a unit's lineage
+    #: (ancestor chain and nearest ownership) and a person's grants of a set of roles.
+    _lineages: dict[str, Lineage] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _role_grants: dict[tuple[str, frozenset[Role]], list[Grant]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def forget(self) -> None:
+        """Drop the memos (a rule run starts with none: the documents may have been replaced)."""
+        self._lineages = {}
+        self._role_grants = {}
 
     def documents(self, kind: str) -> dict[str, Any]:
         """The documents of ``kind`` (program, unit, person, agreement) by id."""
@@ -243,7 +254,8 @@ class Workspace:
 
     def granted_on(self, scope: str) -> list[tuple[Person, int, Grant]]:
         """Every grant scoped to ``scope``, with its holder and its index in the holder's file."""
-        self._note("scope:" + scope)
+        if self.tracker is not None:
+            self.tracker.note("scope:" + scope)
         return self.grants_by_scope.get(scope, [])
 
     @cached_property
@@ -265,14 +277,43 @@ class Workspace:
         self._note("email:" + email.lower())
         return self._people_by_email.get(email.lower(), [])
 
+    @cached_property
+    def grants_by_scope_role(self) -> dict[tuple[str, str], list[tuple[Person, Grant]]]:
+        """Every grant with its holder by (scope, role value), in the order of ``grants_by_scope``."""
+        index: dict[tuple[str, str], list[tuple[Person, Grant]]] = defaultdict(list)
+        for person in dict.values(self.people):
+            for grant in person.grants:
+                index[(grant.scope, grant.role._value_)].append((person, grant))
+        return index
+
     def holders(self, role: Role, scope: str, on: dt.date) -> list[Person]:
-        """People holding ``role`` on ``scope`` on the given day (each once)."""
+        """People holding ``role`` on ``scope`` on the given day (each once). Notes what
+        ``granted_on(scope)`` notes, and every holder found."""
+        tracker = self.tracker
+        if tracker is not None:
+            tracker.note("scope:" + scope)
+        granted = self.grants_by_scope_role.get((scope, role._value_))
+        if not granted:
+            return []
         seen: dict[str, Person] = {}
-        for person, _index, grant in self.granted_on(scope):
-            if grant.role is role and grant.in_force(on):
+        for person, grant in granted:
+            if grant.in_force(on):
                 seen.setdefault(person.hsa_id, person)
-        for person_id in seen:
-            self._note("person:" + person_id)
+        if tracker is not None:
+            for person_id in seen:
+                tracker.note("person:" + person_id)
+        return list(seen.values())
+
+    def _in_force(self, granted: Iterable[tuple[Person, Grant]], on: dt.date) -> list[Person]:
+        """The holders (each once, first come first) of the grants in ``granted`` in force on ``on``."""
+        seen: dict[str, Person] = {}
+        for person, grant in granted:
+            if grant.in_force(on):
+                seen.setdefault(person.hsa_id, person)
+        tracker = self.tracker
+        if tracker is not None:
+            for person_id in seen:
+                tracker.note("person:" + person_id)
         return list(seen.values())
 
     @cached_property
@@ -291,6 +332,21 @@ class Workspace:
         self._note("person:" + person_id)
         return self.grants_by_person_role.get((person_id, role._value_), [])
 
+    def grants_in(self, person_id: str, roles: frozenset[Role]) -> list[Grant]:
+        """The grants of any of ``roles`` that ``person_id`` holds (in force or not), role by role.
+
+        Memoised; a repeated question notes what the first one did (``person:ID``)."""
+        key = (person_id, roles)
+        found = self._role_grants.get(key)
+        if found is None:
+            found = []
+            for role in roles:
+                found.extend(self.grants_of(person_id, role))
+            self._role_grants[key] = found
+        elif self.tracker is not None and roles:
+            self.tracker.note("person:" + person_id)
+        return found
+
     def holds_any(self, person_id: str, roles: Iterable[Role], scopes: Collection[str], on: dt.date) -> bool:
         """``holds`` for any of ``roles`` on any of ``scopes`` (one index lookup per role)."""
         for role in roles:
@@ -305,26 +361,106 @@ class Workspace:
     def unit_head(self, unit_id: str) -> UnitHead | Unit | None:
         """What rules may know of another unit than the one they judge: its type, parent and
         ownership (None when there is no such unit). A unit's other fields concern only itself."""
-        self._note("unit-head:" + unit_id)
+        if self.tracker is not None:
+            self.tracker.note("unit-head:" + unit_id)
+        return dict.get(self.units, unit_id)  # what ``_head`` reads (subclasses override both)
+
+    def _head(self, unit_id: str) -> UnitHead | Unit | None:
+        """``unit_head`` without noting the lookup (the caller notes it)."""
         return dict.get(self.units, unit_id)
 
-    def ancestors(self, unit_id: str) -> list[str]:
-        """The unit itself and its parents up to the root (stops at unknown ids or a cycle)."""
+    def lineage(self, unit_id: str) -> Lineage:
+        """The unit's ancestor chain (itself first) and nearest declared ownership: (chain, unit
+        that declares the ownership or the unit itself when none does, OwnershipInfo or None).
+        See :meth:`ancestors` and :meth:`ownership_of`. Memoised; every call notes the head of
+        every unit in the chain, which is what walking the chain looks up."""
+        found = self._lineages.get(unit_id)
+        if found is None:
+            found = self._lineage(unit_id)
+        tracker = self.tracker
+        if tracker is not None:
+            note = tracker.note
+            for member in found[0]:
+                note("unit-head:" + member)
+        return found
+
+    def _lineage(self, unit_id: str) -> Lineage:
+        """Build and memoise a lineage from the parent's (walking up to the first unit whose
+        lineage is known, or the root, and back down): each head is read once per run."""
+        memo = self._lineages
+        head = self._head
+        unit = head(unit_id)
+        if unit is not None and unit.parent is not None:  # the common case: the parent's is known
+            above = memo.get(unit.parent)
+            if above is not None and unit_id not in above[0]:
+                found = memo[unit_id] = _below(unit_id, unit, above)
+                return found
+        walked: list[tuple[str, UnitHead | Unit | None]] = [(unit_id, unit)]
+        on_walk = {unit_id}
+        above = None
+        current = unit.parent if unit is not None else None
+        while current is not None:
+            above = memo.get(current)
+            if above is not None:
+                break
+            if current in on_walk:  # a cycle no lineage is known on yet: walk each unit alone
+                for walked_id, _unit in walked:
+                    memo[walked_id] = self._walk(walked_id)
+                return memo[unit_id]
+            on_walk.add(current)
+            unit = head(current)
+            walked.append((current, unit))
+            current = unit.parent if unit is not None else None
+        for walked_id, unit in reversed(walked):
+            if unit is None or above is None:  # an unknown id or the root: the chain ends here
+                above = ((walked_id,), walked_id, unit.ownership if unit is not None else None)
+            elif walked_id in above[0]:  # the parents lead back here
+                above = self._walk(walked_id)
+            else:
+                above = _below(walked_id, unit, above)
+            memo[walked_id] = above
+        assert above is not None
+        return above
+
+    def _walk(self, unit_id: str) -> Lineage:
+        """The lineage of ``unit_id`` by walking its chain alone (no memo read or written)."""
         chain: list[str] = []
+        owner: tuple[str, OwnershipInfo | None] | None = None
         current: str | None = unit_id
         while current is not None and current not in chain:
             chain.append(current)
-            unit = self.unit_head(current)
-            current = unit.parent if unit else None
-        return chain
+            unit = self._head(current)
+            if unit is None:
+                break
+            if owner is None and unit.ownership is not None:
+                owner = (current, unit.ownership)
+            current = unit.parent
+        owner_id, ownership = owner if owner is not None else (unit_id, None)
+        return (tuple(chain), owner_id, ownership)
+
+    def ancestors(self, unit_id: str) -> tuple[str, ...]:
+        """The unit itself and its parents up to the root (stops at unknown ids or a cycle)."""
+        return self.lineage(unit_id)[0]
 
     def ownership_of(self, unit_id: str) -> tuple[str, Any]:
         """The nearest declared ownership up the tree: (unit that declares it, OwnershipInfo|None)."""
-        for ancestor in self.ancestors(unit_id):
-            unit = self.unit_head(ancestor)
-            if unit is not None and unit.ownership is not None:
-                return ancestor, unit.ownership
-        return unit_id, None
+        _chain, owner_id, ownership = self.lineage(unit_id)
+        return owner_id, ownership
+
+
+#: A unit's ancestor chain (itself first), the unit that declares the nearest ownership on it
+#: (the unit itself when none does) and that ownership (see ``Workspace.lineage``).
+Lineage = tuple[tuple[str, ...], str, OwnershipInfo | None]
+
+
+def _below(unit_id: str, unit: UnitHead | Unit, above: Lineage) -> Lineage:
+    """The lineage of a unit whose parent's lineage is ``above`` (which does not contain it)."""
+    chain, owner_id, ownership = above
+    if unit.ownership is not None:
+        return ((unit_id, *chain), unit_id, unit.ownership)
+    if ownership is not None:
+        return ((unit_id, *chain), owner_id, ownership)
+    return ((unit_id, *chain), unit_id, None)
 
 
 def parse_document(relpath: str, raw: bytes, model: type[BaseModel]) -> tuple[BaseModel | None, list[Diagnostic]]:

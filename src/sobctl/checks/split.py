@@ -212,9 +212,11 @@ def _parent_half(
         for relpath, prepared in their_prepared.items():
             if not isinstance(prepared, Diagnostic):
                 keep(relpath, prepared)
-    _send(writer, ({path: item for path, item in mine.prepared.items() if path not in mine.units}, mine.heads))
+    _send(writer, (mine.prepared, mine.heads))
     half = _settle_half(workspace, files, mine, their_prepared, their_heads)
-    lifetime.keep((half, mine, their_prepared))
+    del their_prepared, theirs  # kept or validated: only the documents are needed from here on
+    mine.prepared.clear()
+    lifetime.keep(half)
     found = workspace.load_diagnostics + their_load + _judge(half, today, 0)
     outcome = _receive(reader)
     if outcome is None:
@@ -242,11 +244,13 @@ def _child_half(  # pragma: no cover - runs in the forked child
     # The parent needs the other documents to validate, and the units' preparations (made only
     # when it keeps them) to keep them.
     _send(writer, (mine.prepared, mine.heads, settled_units.load_diagnostics, mine.matched))
+    mine.prepared.clear()
     theirs = _receive(reader)
     if theirs is None:
         raise RuntimeError("the parent went away")
     their_prepared, their_heads = theirs
     half = _settle_half(workspace, files, mine, their_prepared, their_heads)
+    del their_prepared, theirs
     _send(writer, _judge(half, today, 1))
 
 
@@ -264,7 +268,10 @@ def _read_half(
     from sobctl.repo.cache import blob_id
     from sobctl.repo.workspace import UnitHead, file_name_problem, read_and_validate
 
-    if keep is None and kept:  # the child: the parent keeps what it sends, checked by a CRC made here
+    # The parent keeps its units' preparations as they are made; the child sends them (with
+    # their CRC, made here) for the parent to keep.
+    sending_units = keep is None and kept
+    if sending_units:
         def keep(relpath: str, item: Prepared) -> None:
             if item[0] == "json":
                 prepared[relpath] = (*item, zlib.crc32(item[1]))
@@ -279,7 +286,8 @@ def _read_half(
         item, raw, outcome = read_and_validate(root, relpath, folder.model, kept or folder.kind != "unit")
         outcomes[relpath] = outcome
         if item is not None:
-            prepared[relpath] = item
+            if sending_units or folder.kind != "unit":
+                prepared[relpath] = item
             if keep is not None and not isinstance(item, Diagnostic):
                 keep(relpath, item)
         if matched:

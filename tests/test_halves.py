@@ -193,3 +193,22 @@ def test_no_model_takes_a_float_or_a_free_form_mapping() -> None:
         schema = folder.model.model_json_schema()
         walk(schema, folder.name)
         assert schema["properties"], folder.name
+
+
+def test_a_midnight_timestamp_in_a_date_field_is_kept_as_yaml(tmp_path: Path) -> None:
+    """A date field takes a timestamp at midnight in Python mode; JSON would carry it as a
+    date-time, so the document's preparation stays its YAML bytes (read again the same way)."""
+    from sobctl.model.entities import Unit
+    from sobctl.repo.workspace import read_and_validate, validate_prepared
+
+    (tmp_path / "units").mkdir()
+    text = (
+        "hsa_id: SE2321000016-U1\nname: Enhet\ntype: care-unit\nparent: SE2321000016-0000\n"
+        "hsa_valid_to: 2030-01-01 00:00:00\n"
+    )
+    (tmp_path / "units" / "SE2321000016-U1.yaml").write_text(text, encoding="utf-8")
+    prepared, raw, (document, problems) = read_and_validate(tmp_path, "units/SE2321000016-U1.yaml", Unit, True)
+    assert document is not None and problems == [] and str(document.hsa_valid_to) == "2030-01-01"
+    assert prepared is not None and prepared[0] == "yaml" and prepared[1] == raw
+    again, again_problems = validate_prepared("units/SE2321000016-U1.yaml", prepared, Unit)
+    assert again == document and again_problems == []

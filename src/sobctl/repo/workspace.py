@@ -800,23 +800,20 @@ def read_and_validate(
     return _json_of_valid(raw, parsed) if want_prepared else None, raw, (document, [])
 
 
-def _iso_date(value: Any) -> str:
-    if value.__class__ is dt.date:
-        return str(value.isoformat())
-    raise TypeError(type(value).__name__)
-
-
 def _json_of_valid(raw: bytes, data: dict[str, Any]) -> Prepared:
     """The preparation of a mapping that passed its model in Python mode: JSON with no further
     checks. The models have no float and no free-form mapping, so a valid document holds no
-    NaN, no non-string key, and a date only where a date field takes it; JSON mode then reads
-    the very values Python mode did. (Anything orjson cannot write is kept as YAML bytes.)"""
+    NaN, no non-string key, and a date only where a date field takes it (orjson writes dates
+    itself); JSON mode then reads the very values Python mode did. A date field also takes a
+    timestamp at midnight: JSON would carry it as a date-time, so such documents (and any
+    text that merely looks like one) stay YAML, as does anything orjson cannot write."""
     import orjson
 
     try:
-        return ("json", orjson.dumps(data, default=_iso_date, option=orjson.OPT_PASSTHROUGH_DATETIME))
+        payload = orjson.dumps(data)
     except (TypeError, orjson.JSONEncodeError):
         return ("yaml", raw)
+    return ("yaml", raw) if b"T00:00:00" in payload else ("json", payload)
 
 
 def _prepare_path(root: Path, relpath: str) -> Prepared | Diagnostic:

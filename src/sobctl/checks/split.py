@@ -139,7 +139,7 @@ class _Half:
     """What one half read and made of its files."""
 
     prepared: dict[str, Prepared | Diagnostic]  # its own files, by path (units' only when kept)
-    matched: bool  # every file it read has the content id the tree state gives it
+    read_ids: dict[str, str | None]  # the content id of every file it read (None: unreadable)
     heads: dict[str, str]  # its own units' heads, by unit id
     outcomes: dict[str, Any]  # its own files' outcomes, by path
     units: set[str]  # its own units' paths
@@ -150,20 +150,81 @@ def halves_apply(files: list[tuple[str, Folder]]) -> bool:
     return len(files) >= SPLIT_MIN_DOCUMENTS and jobs() >= 2 and hasattr(os, "fork")
 
 
+#: Of every 40 files of a kind, how many the parent reads when the child starts first (while
+#: the parent still waits for git's listing of the tree), and otherwise.
+PARENT_SHARE_EARLY = 19
+PARENT_SHARE = 20
+
+
+@dataclass
+class Halves:
+    """A forked child at work on its half of ``files``, and the pipes to it."""
+
+    workspace: Workspace  # this process's: sobctl.yaml and the discovery's diagnostics
+    files: list[tuple[str, Folder]]
+    today: dt.date
+    kept: bool  # the parent keeps the preparations (the child makes its units' for it)
+    parent_share: int  # of every 40 files of a kind, how many are the parent's
+    child: int
+    reader: int
+    writer: int
+
+    def cancel(self) -> None:
+        """Stop the child (it has sent all it will send, or its work is not wanted)."""
+        for descriptor in (self.reader, self.writer):
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
+        with contextlib.suppress(OSError):
+            os.kill(self.child, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.child, 0)
+
+
+def start_halves(root: Path, today: dt.date, kept: bool) -> Halves | None:
+    """Discover the files and start the child on its half at once (before the caller knows the
+    tree's content ids: the child reports the id of every file it reads); None when a full load
+    would not be shared out."""
+    from sobctl.repo.workspace import start_workspace
+
+    workspace, files = start_workspace(root)
+    if not halves_apply(files):
+        return None
+    return _fork_half(workspace, files, today, kept, PARENT_SHARE_EARLY)
+
+
 def check_in_halves(
     workspace: Workspace,
     files: list[tuple[str, Folder]],
     today: dt.date,
-    keep: Callable[[str, Prepared], None] | None = None,
+    keep: Callable[[str, Prepared, str | None], None] | None = None,
     ids: dict[str, str] | None = None,
 ) -> tuple[list[Diagnostic], bool] | None:
     """Load ``files`` into two half workspaces (``workspace``, from ``start_workspace``, is this
-    process's: it holds sobctl.yaml and the discovery's diagnostics) and run every rule.
+    process's: it holds sobctl.yaml and the discovery's diagnostics) and run every rule: see
+    :func:`finish_halves`."""
+    halves = _fork_half(workspace, files, today, keep is not None, PARENT_SHARE)
+    return finish_halves(halves, keep, ids) if halves is not None else None
 
-    Returns every load diagnostic and finding, and whether every file read had the content id
-    ``ids`` gives it (and no other file was read); None when the child could not be started or
-    failed before the rules (the caller then loads serially). ``keep`` is handed every file's
-    preparation, the child's included."""
+
+def finish_halves(
+    halves: Halves,
+    keep: Callable[[str, Prepared, str | None], None] | None,
+    ids: dict[str, str] | None,
+) -> tuple[list[Diagnostic], bool] | None:
+    """This process's half, then the child's findings: every load diagnostic and finding, and
+    whether every file read had the content id ``ids`` gives it (and no other file was read);
+    None when the child failed before the rules (the caller then loads serially). ``keep`` is
+    handed every file's preparation, the child's included, with the id of the bytes it was
+    made from."""
+    try:
+        return _parent_half(halves, keep, ids)
+    finally:
+        halves.cancel()
+
+
+def _fork_half(
+    workspace: Workspace, files: list[tuple[str, Folder]], today: dt.date, kept: bool, parent_share: int
+) -> Halves | None:
     to_child, from_parent = os.pipe()
     to_parent, from_child = os.pipe()
     try:
@@ -177,41 +238,30 @@ def check_in_halves(
         try:
             os.close(from_parent)
             os.close(to_parent)
-            _child_half(workspace, files, today, ids, keep is not None, reader=to_child, writer=from_child)
+            _child_half(workspace, files, today, kept, parent_share, reader=to_child, writer=from_child)
             status = 0
         finally:
             os._exit(status)
     os.close(to_child)
     os.close(from_child)
-    try:
-        return _parent_half(workspace, files, today, keep, ids, reader=to_parent, writer=from_parent)
-    finally:
-        os.close(to_parent)
-        os.close(from_parent)
-        with contextlib.suppress(OSError):
-            os.kill(child, signal.SIGKILL)  # it has sent all it will send (or failed): never wait on it
-        with contextlib.suppress(OSError):
-            os.waitpid(child, 0)
+    return Halves(workspace, files, today, kept, parent_share, child, reader=to_parent, writer=from_parent)
 
 
 def _parent_half(
-    workspace: Workspace,
-    files: list[tuple[str, Folder]],
-    today: dt.date,
-    keep: Callable[[str, Prepared], None] | None,
+    halves: Halves,
+    keep: Callable[[str, Prepared, str | None], None] | None,
     ids: dict[str, str] | None,
-    reader: int,
-    writer: int,
 ) -> tuple[list[Diagnostic], bool] | None:
-    mine = _read_half(workspace.root, files, 0, ids, keep, keep is not None)
+    workspace, files, today, reader, writer = halves.workspace, halves.files, halves.today, halves.reader, halves.writer
+    mine = _read_half(workspace.root, files, 0, halves.parent_share, keep, halves.kept)
     theirs = _receive(reader)
     if theirs is None:
         return None
-    their_prepared, their_heads, their_load, their_matched = theirs
+    their_prepared, their_heads, their_load, their_ids = theirs
     if keep is not None:
         for relpath, prepared in their_prepared.items():
             if not isinstance(prepared, Diagnostic):
-                keep(relpath, prepared)
+                keep(relpath, prepared, their_ids.get(relpath))
     _send(writer, (mine.prepared, mine.heads))
     half = _settle_half(workspace, files, mine, their_prepared, their_heads)
     del their_prepared, theirs  # kept or validated: only the documents are needed from here on
@@ -222,7 +272,12 @@ def _parent_half(
     if outcome is None:
         return None
     found += outcome
-    matched = mine.matched and their_matched and _same_files(workspace, files, ids)
+    matched = (
+        ids is not None
+        and all(ids.get(relpath) == read for relpath, read in mine.read_ids.items())
+        and all(ids.get(relpath) == read for relpath, read in their_ids.items())
+        and _same_files(workspace, files, ids)
+    )
     return found, matched
 
 
@@ -230,20 +285,20 @@ def _child_half(  # pragma: no cover - runs in the forked child
     workspace: Workspace,
     files: list[tuple[str, Folder]],
     today: dt.date,
-    ids: dict[str, str] | None,
     kept: bool,
+    parent_share: int,
     reader: int,
     writer: int,
 ) -> None:
     from sobctl.repo.workspace import settle
 
-    mine = _read_half(workspace.root, files, 1, ids, None, kept)
+    mine = _read_half(workspace.root, files, 1, parent_share, None, kept)
     settled_units = Workspace(root=workspace.root)
     settle(settled_units, [(path, folder) for path, folder in files if path in mine.units],
            {path: mine.outcomes[path] for path in mine.units})
     # The parent needs the other documents to validate, and the units' preparations (made only
-    # when it keeps them) to keep them.
-    _send(writer, (mine.prepared, mine.heads, settled_units.load_diagnostics, mine.matched))
+    # when it keeps them) to keep them, with the ids of the bytes they were made from.
+    _send(writer, (mine.prepared, mine.heads, settled_units.load_diagnostics, mine.read_ids))
     mine.prepared.clear()
     theirs = _receive(reader)
     if theirs is None:
@@ -254,48 +309,52 @@ def _child_half(  # pragma: no cover - runs in the forked child
     _send(writer, _judge(half, today, 1))
 
 
+def _share(items: list[tuple[str, Folder]], part: int, parent_share: int) -> list[tuple[str, Folder]]:
+    """The parent's (part 0) or the child's (part 1) items: of every 40, the first ``parent_share``
+    are the parent's."""
+    if part == 0:
+        return [item for index, item in enumerate(items) if index % 40 < parent_share]
+    return [item for index, item in enumerate(items) if index % 40 >= parent_share]
+
+
 def _read_half(
     root: Path,
     files: list[tuple[str, Folder]],
     part: int,
-    ids: dict[str, str] | None,
-    keep: Callable[[str, Prepared], None] | None,
+    parent_share: int,
+    keep: Callable[[str, Prepared, str | None], None] | None,
     kept: bool,
 ) -> _Half:
-    """Read, parse and validate this half's files (every other unit, every other other file).
-    The other half receives its programs, people and agreements as JSON; units' preparations
-    are made only when ``kept`` (for the cache)."""
+    """Read, parse and validate this half's files. The other half receives its programs,
+    people and agreements as JSON; units' preparations are made only when ``kept`` (for the
+    cache). Every file's content id is computed from the bytes read."""
     from sobctl.repo.cache import blob_id
     from sobctl.repo.workspace import UnitHead, file_name_problem, read_and_validate
 
     # The parent keeps its units' preparations as they are made; the child sends them (with
     # their CRC, made here) for the parent to keep.
     sending_units = keep is None and kept
-    if sending_units:
-        def keep(relpath: str, item: Prepared) -> None:
-            if item[0] == "json":
-                prepared[relpath] = (*item, zlib.crc32(item[1]))
-
     prepared: dict[str, Prepared | Diagnostic] = {}
-    matched = ids is not None
+    read_ids: dict[str, str | None] = {}
     heads: dict[str, str] = {}
     outcomes: dict[str, Any] = {}
-    units = [item for item in files if item[1].kind == "unit"][part::2]
-    others = [item for item in files if item[1].kind != "unit"][part::2]
+    units = _share([item for item in files if item[1].kind == "unit"], part, parent_share)
+    others = _share([item for item in files if item[1].kind != "unit"], part, parent_share)
     for relpath, folder in units + others:
         item, raw, outcome = read_and_validate(root, relpath, folder.model, kept or folder.kind != "unit")
         outcomes[relpath] = outcome
+        content_id = read_ids[relpath] = blob_id(raw) if kept and raw is not None else None
         if item is not None:
+            if sending_units and not isinstance(item, Diagnostic) and item[0] == "json":
+                item = (*item, zlib.crc32(item[1]))
             if sending_units or folder.kind != "unit":
                 prepared[relpath] = item
             if keep is not None and not isinstance(item, Diagnostic):
-                keep(relpath, item)
-        if matched:
-            matched = raw is not None and ids is not None and ids.get(relpath) == blob_id(raw)
+                keep(relpath, item, content_id)
         document = outcome[0]
         if isinstance(document, Unit) and file_name_problem(relpath, folder, document.hsa_id) is None:
             heads[document.hsa_id] = UnitHead.of(document).dump()
-    return _Half(prepared, matched, heads, outcomes, {relpath for relpath, _folder in units})
+    return _Half(prepared, read_ids, heads, outcomes, {relpath for relpath, _folder in units})
 
 
 def _settle_half(

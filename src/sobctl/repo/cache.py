@@ -589,9 +589,27 @@ def _validate(
 ) -> tuple[list[Diagnostic], Summary]:
     """The validation; with ``handoff``, the verdict, its record and the open parse stores are
     left there (when they were kept for ``state``) instead of being read back by the caller."""
+    early: list[Any] = []  # a full run's child, started while git lists the tree (see below)
+    try:
+        return _validate_listed(root, today, use_cache, track, state, handoff, early)
+    finally:
+        for halves in early:
+            halves.cancel()  # not used (a stored verdict, a parse cache or a record were wanted)
+
+
+def _validate_listed(
+    root: Path,
+    today: dt.date,
+    use_cache: bool,
+    track: bool,
+    state: TreeState | None,
+    handoff: dict[str, Any] | None,
+    early: list[Any],
+) -> tuple[list[Diagnostic], Summary]:
     if state is None:
         wanted = use_cache and enabled_by_env()
-        state = tree_state(root, today, meanwhile=_prepare_for_a_full_run(root)) if wanted else None
+        meanwhile = _start_a_full_run(root, today, early) if wanted and not track else None
+        state = tree_state(root, today, meanwhile=meanwhile) if wanted else None
     if state is None:
         return _check(root, today, {}, None)
     # With ``track`` a record of this state is wanted too: the stored result alone is not enough.
@@ -613,8 +631,9 @@ def _validate(
             with atomic_stream(state.cache_dir / "blobs", durable=False) as stream:
                 writer = BlobWriter(stream, state.base)
 
-                def keep(relpath: str, prepared: tuple[Any, ...]) -> None:
-                    content_id = files.get(relpath)
+                def keep(relpath: str, prepared: tuple[Any, ...], content_id: str | None = None) -> None:
+                    # Filed under the id of the bytes it was made from when that is known.
+                    content_id = content_id or files.get(relpath)
                     if content_id is not None:
                         writer.add(content_id, prepared)
 
@@ -622,7 +641,8 @@ def _validate(
                     found, record = _check_tracked(root, today, {}, keep, files, finish=writer.finish)
                 else:
                     # Files whose bytes all proved to have their listed ids need no second listing.
-                    findings, count, settled = _check_full(root, today, {}, keep, writer.finish, files)
+                    started = early.pop() if early else None
+                    findings, count, settled = _check_full(root, today, {}, keep, writer.finish, files, started)
                     found = (findings, Summary.of(findings, count))
         except OSError:
             found = _check(root, today, {}, None)
@@ -686,17 +706,28 @@ def _validate(
     return found
 
 
-def _prepare_for_a_full_run(root: Path) -> Callable[[], None] | None:
-    """When no verdict is stored at all (a first run), what a full run imports, to be done while
-    git lists the tree (the models alone take ~0.07 s to build); None when one may be stored."""
+def _start_a_full_run(root: Path, today: dt.date, early: list[Any]) -> Callable[[], None] | None:
+    """When no verdict and no parse cache are stored at all (a first run), what a full run
+    does first, to be done while git lists the tree: import the models, the loading and the
+    rules (~0.07 s), discover the files and start the child that reads and judges its half
+    (put in ``early``); None when something may be stored."""
     git_dir = root / ".git"
-    if not git_dir.is_dir() or (git_dir / "sobctl-cache" / "result").exists():
+    if (
+        "GIT_DIR" in os.environ
+        or not git_dir.is_dir()
+        or (git_dir / "sobctl-cache" / "result").exists()
+        or (git_dir / "sobctl-cache" / "blobs").exists()
+    ):
         return None
 
-    def load_modules() -> None:
-        import sobctl.checks.split  # noqa: F401 - the models, the loading and the rules
+    def start() -> None:
+        from sobctl.checks import split
 
-    return load_modules
+        halves = split.start_halves(root, today, kept=True)
+        if halves is not None:
+            early.append(halves)
+
+    return start
 
 
 def _check_tracked(
@@ -730,7 +761,7 @@ def _check(
     root: Path,
     today: dt.date,
     known: dict[str, tuple[Any, ...]],
-    keep: Callable[[str, tuple[Any, ...]], None] | None,
+    keep: Callable[[str, tuple[Any, ...], str | None], None] | None,
     finish: Callable[[], None] | None = None,
 ) -> tuple[list[Diagnostic], Summary]:
     """Load (with ``known`` parse results), run every rule, locate: ``validate_repository``."""
@@ -742,29 +773,37 @@ def _check_full(
     root: Path,
     today: dt.date,
     known: dict[str, tuple[Any, ...]],
-    keep: Callable[[str, tuple[Any, ...]], None] | None,
+    keep: Callable[[str, tuple[Any, ...], str | None], None] | None,
     finish: Callable[[], None] | None = None,
     ids: dict[str, str] | None = None,
+    started: Any = None,
 ) -> tuple[list[Diagnostic], int, bool]:
     """``_check``'s findings (located and sorted) and count of files, and whether every file read
     had the content id ``ids`` gives it and no other was read (a large repository loaded whole
-    is read and judged in two halves, one per core)."""
+    is read and judged in two halves, one per core; ``started``: halves already at work).
+    ``keep`` is handed every preparation with the id of its bytes when it is known."""
     import gc
 
-    from sobctl.checks.split import check_in_halves, halves_apply, run_checks_split
+    from sobctl.checks.split import check_in_halves, finish_halves, halves_apply, run_checks_split
     from sobctl.repo.workspace import load_files, resolve_locations, start_workspace
 
     paused = gc.isenabled()
     gc.disable()  # as in load_workspace: the loaded documents form no cycles
     try:
-        workspace, files = start_workspace(root)
-        halves = check_in_halves(workspace, files, today, keep, ids) if not known and halves_apply(files) else None
+        if started is not None:
+            workspace, files = started.workspace, started.files
+            halves = finish_halves(started, keep, ids)
+        else:
+            workspace, files = start_workspace(root)
+            whole = not known and halves_apply(files)
+            halves = check_in_halves(workspace, files, today, keep, ids) if whole else None
         if halves is not None:
             found, settled = halves
         else:
             if not known and halves_apply(files):  # the halves failed: start again, whole
                 workspace, files = start_workspace(root)
-            load_files(workspace, root, files, None, known, keep)
+            load_files(workspace, root, files, None, known,
+                       (lambda relpath, prepared: keep(relpath, prepared, None)) if keep is not None else None)
             lifetime.keep(workspace)
             known.clear()
             found = workspace.load_diagnostics + run_checks_split(workspace, today)

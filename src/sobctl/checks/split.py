@@ -418,11 +418,13 @@ def _receive(descriptor: int) -> Any:
     return pickle.loads(data) if data is not None else None
 
 
-def _read_exactly(descriptor: int, length: int) -> bytes | None:
-    buffer = bytearray()
-    while len(buffer) < length:
-        piece = os.read(descriptor, min(1 << 20, length - len(buffer)))
-        if not piece:
+def _read_exactly(descriptor: int, length: int) -> bytearray | None:
+    buffer = bytearray(length)
+    view = memoryview(buffer)
+    done = 0
+    while done < length:
+        got = os.readv(descriptor, [view[done : done + (1 << 20)]])
+        if not got:
             return None
-        buffer += piece
-    return bytes(buffer)
+        done += got
+    return buffer

@@ -34,20 +34,30 @@ def run_act(
     repo: Path | None, as_of: str | None, build: Callable[[Session], Act], *, dry_run: bool = False, sign: bool = False
 ) -> None:
     """Open a locked session, build the act, apply it as one commit, and report."""
-    from sobctl.ops.session import open_session
-    from sobctl.ops.transaction import InvalidContent, apply
+    from sobctl.repo import cache
 
     root = find_repo(repo)
-    with open_session(root, parse_date(as_of), lock=not dry_run) as session:
-        act = build(session)
-        try:
-            outcome = apply(session, act, dry_run=dry_run, sign=sign)
-        except InvalidContent as exc:
-            from sobctl.model.diagnostic import Summary
-            from sobctl.render.diagnostics import render_text
+    today = parse_date(as_of)
+    # git starts proving that the tree is the one the cache knows now, and looks at the files
+    # while this process imports the models and the act (see sobctl.repo.cache.start_probe).
+    probe = cache.start_probe(root)
+    try:
+        from sobctl.ops.session import open_session
+        from sobctl.ops.transaction import InvalidContent, apply
 
-            err(render_text(exc.diagnostics, Summary.of(exc.diagnostics, len({d.path for d in exc.diagnostics}))))
-            raise
+        with open_session(root, today, lock=not dry_run, probe=probe) as session:
+            act = build(session)
+            try:
+                outcome = apply(session, act, dry_run=dry_run, sign=sign)
+            except InvalidContent as exc:
+                from sobctl.model.diagnostic import Summary
+                from sobctl.render.diagnostics import render_text
+
+                err(render_text(exc.diagnostics, Summary.of(exc.diagnostics, len({d.path for d in exc.diagnostics}))))
+                raise
+    finally:
+        if probe is not None:
+            probe.close()
     if act.already is not None:
         err(_("nothing to do: {reason}").format(reason=act.already))
         return

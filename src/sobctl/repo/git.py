@@ -17,6 +17,7 @@ from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sobctl.errors import GitFailed, Refused
 from sobctl.i18n import N_, _
@@ -138,7 +139,7 @@ def commits_touching(root: Path, path: str, limit: int = 200) -> list[str]:
 
 
 def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool,
-                 git_directory: Path | None = None) -> str:
+                 git_directory: Path | None = None, staged: dict[str, Any] | None = None) -> str:
     """Commit exactly ``paths`` (as they are in the work tree) on top of HEAD.
 
     A temporary index built from HEAD carries the commit, so whatever the user has staged
@@ -150,9 +151,14 @@ def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool,
     With ``git_directory``, the temporary index starts as a copy of the user's index
     re-read from HEAD (``read-tree -m`` keeps the cached file stats of entries that match
     HEAD), so ``git commit`` need not re-hash every file of a large repository.
+
+    When nothing needs ``git commit`` (see :func:`_commit_plumbing`), plumbing makes the same
+    commit; then ``staged`` (if given) receives what the user's index became: ``blobs`` (each
+    touched path's blob id, None for a removed one) and the index's ``before`` and ``after`` ids
+    (:func:`index_id`) around that one change.
     """
     if not sign and git_directory is not None:
-        made = _commit_plumbing(root, paths, message, git_directory)
+        made = _commit_plumbing(root, paths, message, git_directory, staged)
         if made is not None:
             return made
     parent = head(root)
@@ -328,7 +334,8 @@ def _new_tree(old: bytes | None, changes: dict[bytes, tuple[bytes, str | None]],
     return b"".join(mode + b" " + name + b"\0" + object_id for mode, name, object_id in ordered)
 
 
-def _commit_plumbing(root: Path, paths: Sequence[str], message: str, git_directory: Path) -> str | None:
+def _commit_plumbing(root: Path, paths: Sequence[str], message: str, git_directory: Path,
+                     staged: dict[str, Any] | None = None) -> str | None:
     """Commit ``paths`` as ``git commit`` would, through plumbing; None (having changed nothing that
     matters: at most unreferenced objects were written) when the porcelain must do it."""
     located = run(root, "rev-parse", "--git-path", "hooks", "--verify", "-q", "HEAD", check=False)
@@ -427,7 +434,11 @@ def _commit_plumbing(root: Path, paths: Sequence[str], message: str, git_directo
         + os.fsencode(relpath) + b"\n"
         for relpath in paths
     )
-    _run_bytes(root, ("update-index", "--index-info"), entries)
+    before = index_id(git_directory)
+    updated = _run_bytes(root, ("update-index", "--index-info"), entries)
+    if staged is not None and updated.returncode == 0:
+        staged.update(blobs={relpath: blobs.get(relpath) for relpath in paths}, before=before,
+                      after=index_id(git_directory))
     if _config_true(settings.get("maintenance.auto", "true")) is not False:
         run(root, "maintenance", "run", "--auto", "--quiet", check=False)  # as git commit does
     return commit
@@ -879,32 +890,47 @@ def tree_listing(root: Path, paths: Sequence[str]) -> TreeListing | None:
     )
 
 
-def worktree_changes(root: Path, paths: Sequence[str]) -> tuple[set[str], list[str]] | None:
-    """The work-tree side of :func:`tree_listing` alone: index entries under ``paths`` whose file
-    differs from the index, and untracked paths; None when git cannot tell. Both calls run
-    concurrently (one lists the folders, the other looks at every tracked file)."""
-    commands = (
-        ("diff-files", "--name-only", "--relative", "-z", "--", *paths),
-        ("ls-files", "-o", "--directory", "-z", "--", *paths),
-    )
-    env = {**os.environ, **_BASE_ENV}
-    try:
-        processes = [
-            subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             env=env)
-            for args in commands
-        ]
-    except OSError:
-        return None
-    outputs = []
-    failed = False
-    for process in processes:
-        out, _ = process.communicate()
-        failed = failed or process.returncode != 0
-        outputs.append(out.decode("utf-8", "surrogateescape"))
-    if failed:
-        return None
-    return ({path for path in outputs[0].split("\0") if path}, [path for path in outputs[1].split("\0") if path])
+class WorktreeChanges:
+    """The work-tree side of :func:`tree_listing` alone, started now and read later (so git looks
+    at the files while the caller does other work): index entries under ``paths`` whose file
+    differs from the index, and untracked paths. Both calls run concurrently."""
+
+    def __init__(self, root: Path, paths: Sequence[str]) -> None:
+        commands = (
+            ("diff-files", "--name-only", "--relative", "-z", "--", *paths),
+            ("ls-files", "-o", "--directory", "-z", "--", *paths),
+        )
+        env = {**os.environ, **_BASE_ENV}
+        self.processes: list[subprocess.Popen[bytes]] = []
+        try:
+            for args in commands:
+                self.processes.append(subprocess.Popen(
+                    ["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env))
+        except OSError:
+            self.close()
+
+    def result(self) -> tuple[set[str], list[str]] | None:
+        """(changed, untracked), or None when git could not tell."""
+        if len(self.processes) != 2:
+            return None
+        outputs = []
+        failed = False
+        for process in self.processes:
+            out, _ = process.communicate()
+            failed = failed or process.returncode != 0
+            outputs.append(out.decode("utf-8", "surrogateescape"))
+        self.processes = []
+        if failed:
+            return None
+        return ({path for path in outputs[0].split("\0") if path}, [path for path in outputs[1].split("\0") if path])
+
+    def close(self) -> None:
+        """Stop git if its answer is no longer wanted."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()  # our own child
+            process.communicate()
+        self.processes = []
 
 
 _REDIRECTING_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")

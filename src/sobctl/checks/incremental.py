@@ -22,6 +22,7 @@ every incremental verdict with a full run over random sequences of changes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import marshal
 import sys
@@ -139,13 +140,148 @@ def record_key(state: cache.TreeState, today: dt.date) -> str:
     return hashlib.sha256(f"{state.base}\0{today.isoformat()}\0{place}\0{sys.version}".encode()).hexdigest()
 
 
+# The record is kept as a *base* (``record``: a random id, then the whole record) and a *delta*
+# (``record-delta``: the base's id, then what differs from it: changed content ids, the changed
+# buckets of its tables, new subjects, and the small parts whole). An act changes a file or two:
+# rewriting 14 MB for that cost a national repository's act more than judging it; the delta is a
+# few kilobytes. A delta whose base is gone or different is ignored (the base alone is the
+# complete record of an earlier tree, which a run may start from); past DELTA_SHARE of the base,
+# the whole record is written again.
+
+DELTA_SHARE = 0.25
+_ID_SIZE = 16
+
+
+@dataclass
+class _Base:
+    """The base a record was loaded from (or stored as), to tell what a later record changed."""
+
+    path: str
+    key: str
+    ident: bytes
+    size: int
+    files: dict[str, str]
+    tables: list[list[bytes]]
+    subjects: list[str]
+
+
+_bases: dict[str, _Base] = {}
+
+
+def _tables(record: Record) -> list[Table]:
+    return [record.readers, record.scope_people, record.email_people, record.heads]
+
+
+def _remember_base(path: Path, key: str, ident: bytes, size: int, record: Record) -> None:
+    _bases[str(path)] = _Base(str(path), key, ident, size, dict(record.files),
+                              [table.dump() for table in _tables(record)], list(record.subjects))
+
+
+def _base_ident(path: Path, key: str) -> bytes | None:
+    """The id of the base record file on disk (its first bytes after the frame), without reading it all."""
+    prefix = cache.MAGIC + key.encode() + b"\n"
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(len(prefix) + 12 + _ID_SIZE)
+    except OSError:
+        return None
+    if len(head) != len(prefix) + 12 + _ID_SIZE or not head.startswith(prefix):
+        return None
+    return head[-_ID_SIZE:]
+
+
 def load_record(state: cache.TreeState, today: dt.date) -> Record | None:
-    payload = cache.read_framed(state.cache_dir / "record", record_key(state, today))
-    return Record.parse(payload) if payload is not None else None
+    key = record_key(state, today)
+    path = state.cache_dir / "record"
+    payload = cache.read_framed(path, key)
+    if payload is None or len(payload) < _ID_SIZE:
+        return None
+    ident = payload[:_ID_SIZE]
+    record = Record.parse(payload[_ID_SIZE:])
+    if record is None:
+        return None
+    _remember_base(path, key, ident, len(payload), record)
+    delta = cache.read_framed(state.cache_dir / "record-delta", key)
+    if delta is not None and delta[:_ID_SIZE] == ident:
+        applied = _apply_delta(record, delta[_ID_SIZE:])
+        if applied is not None:
+            return applied
+    return record
+
+
+def _apply_delta(record: Record, data: bytes) -> Record | None:
+    try:
+        value = marshal.loads(data)
+        files_changed, failed, load, rules, buckets, discovery, new_subjects = value
+        files = dict(record.files)
+        for relpath, content_id in files_changed.items():
+            if content_id is None:
+                files.pop(relpath, None)
+            else:
+                files[relpath] = content_id
+        tables: list[Table] = []
+        for table, changed in zip(_tables(record), buckets, strict=True):
+            packed = table.dump()
+            for number, bucket in changed.items():
+                if not isinstance(bucket, bytes):
+                    return None
+                packed[number] = bucket
+            parsed = Table.parse(packed)
+            if parsed is None:
+                return None
+            tables.append(parsed)
+        readers, scope_people, email_people, heads = tables
+        count, problems = discovery
+        if not (isinstance(failed, set) and isinstance(load, dict) and isinstance(rules, dict)
+                and isinstance(count, int) and isinstance(problems, list) and isinstance(new_subjects, list)):
+            return None
+        return Record(files, failed, load, rules, readers, scope_people, email_people, heads, (count, problems),
+                      [*record.subjects, *new_subjects])
+    except (ValueError, EOFError, TypeError, IndexError, AttributeError):
+        return None
 
 
 def store_record(state: cache.TreeState, today: dt.date, record: Record) -> None:
-    cache.write_framed(state.cache_dir / "record", record_key(state, today), record.dump())
+    """Keep ``record`` for this tree: as a delta from the base on disk when this process knows that
+    base and the difference is small, else whole (as a new base)."""
+    import os
+
+    key = record_key(state, today)
+    path = state.cache_dir / "record"
+    base = _bases.get(str(path))
+    if base is not None and base.key == key and _base_ident(path, key) == base.ident:
+        delta = _delta(base, record)
+        if delta is not None and len(delta) <= DELTA_SHARE * base.size:
+            cache.write_framed(state.cache_dir / "record-delta", key, base.ident, delta)
+            return
+    ident = os.urandom(_ID_SIZE)
+    payload = record.dump()
+    from sobctl.repo.files import remove
+
+    with contextlib.suppress(OSError):
+        remove(state.cache_dir / "record-delta")
+    cache.write_framed(path, key, ident, payload)
+    _remember_base(path, key, ident, _ID_SIZE + len(payload), record)
+
+
+def _delta(base: _Base, record: Record) -> bytes | None:
+    """What ``record`` changes in ``base``; None when it is not a later version of it."""
+    subjects = record.subjects
+    count = len(base.subjects)
+    if len(subjects) < count or subjects[:count] != base.subjects:
+        return None
+    files = record.files
+    changed: dict[str, str | None] = {path: content_id for path, content_id in files.items()
+                                      if base.files.get(path) != content_id}
+    if len(files) - len(changed) != len(base.files):
+        changed.update((path, None) for path in base.files.keys() - files.keys())
+    buckets = []
+    for table, packed in zip(_tables(record), base.tables, strict=True):
+        now = table.dump()
+        buckets.append({number: bucket for number, (bucket, before) in enumerate(zip(now, packed, strict=True))
+                        if bucket is not before and bucket != before})
+    return marshal.dumps((changed, record.failed, record.load, record.rules, buckets, record.discovery,
+                          subjects[count:]))
 
 
 # --- what a document provides ------------------------------------------------------------------

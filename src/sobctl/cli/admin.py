@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sobctl.cli.acts import DecisionOption, DryRunOption, ReasonOption, SignOption, run_act
+from sobctl.cli.acts import DecisionOption, DryRunOption, ReasonOption, SignOption, early_probe, run_act
 from sobctl.cli.app import app
 from sobctl.cli.common import AsOfOption, RepoOption, find_repo, out, parse_date
 from sobctl.errors import UsageError
@@ -149,8 +149,14 @@ def assign(
     Example: sobctl assign kbt-depression SE2321000016-U200 --approved-by SE2321000016-P010
     --decision "RS 2026/114"
     """
-    program, unit = program_id(program), hsa_id(unit, "HSA_ID")
-    approved_by = hsa_id(approved_by, "--approved-by")
+    probe = early_probe(repo)
+    try:
+        program, unit = program_id(program), hsa_id(unit, "HSA_ID")
+        approved_by = hsa_id(approved_by, "--approved-by")
+    except BaseException:
+        if probe is not None:
+            probe.close()
+        raise
 
     def build(session: "Session") -> "Act":
         # Imported here, once the act's look at the work tree is under way (see run_act).
@@ -158,7 +164,7 @@ def assign(
 
         return assign_op(session, program, unit, approved_by=approved_by, decision=decision, reason=reason)
 
-    run_act(repo, as_of, build, dry_run=dry_run, sign=sign)
+    run_act(repo, as_of, build, dry_run=dry_run, sign=sign, probe=probe)
 
 
 @app.command(rich_help_panel="Administration")

@@ -168,10 +168,14 @@ def apply(session: Session, act: Act, *, dry_run: bool = False, sign: bool = Fal
     except BaseException:
         _restore(session, written)
         raise
-    if session.current is not None and session.landing is not None:
-        # the next command starts from the verdict after the act
-        landed_files, found, record, fresh = session.landing
-        session.current.keep(landed_files, found, record, fresh, staged=staged)
+    try:
+        if session.current is not None and session.landing is not None:
+            # the next command starts from the verdict after the act
+            landed_files, found, record, fresh = session.landing
+            session.current.keep(landed_files, found, record, fresh, staged=staged)
+    finally:
+        if "finish" in staged:
+            staged["finish"]()  # the user's index catches up with the commit (it did meanwhile)
     return Outcome(act, commit=commit, diff=diff)
 
 

@@ -127,7 +127,7 @@ def tree_state(root: Path, today: dt.date, base: str | None = None, git_dir: Pat
     """
     from sobctl.repo import git
 
-    base = base or base_key()
+    base = base or (probe.base if probe is not None else None) or base_key()
     directory = git_dir if git_dir is not None else _own_git_dir(root)
     if directory is not None:
         proven = _proven_state(root, today, base, directory, probe)
@@ -684,6 +684,8 @@ class Current:
         _renew_delta(state, self.base, self.delta, {**self.fresh, **fresh})
         store_result(state, *found)
         incremental.store_record(state, self.today, record)
+        if staged is not None and "finish" in staged:
+            staged["finish"]()  # the index update has been running meanwhile
         if (staged and self.state.index_id is not None and staged.get("before") == self.state.index_id
                 and staged.get("after") is not None
                 and all(files.get(relpath) == blob for relpath, blob in staged["blobs"].items())):

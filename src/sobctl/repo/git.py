@@ -153,9 +153,10 @@ def commit_paths(root: Path, paths: Sequence[str], message: str, *, sign: bool,
     HEAD), so ``git commit`` need not re-hash every file of a large repository.
 
     When nothing needs ``git commit`` (see :func:`_commit_plumbing`), plumbing makes the same
-    commit; then ``staged`` (if given) receives what the user's index became: ``blobs`` (each
-    touched path's blob id, None for a removed one) and the index's ``before`` and ``after`` ids
-    (:func:`index_id`) around that one change.
+    commit. Then, with ``staged``, the user's index is brought up to date while the caller goes
+    on: ``staged["finish"]()`` (which the caller must call) waits for it, and then ``staged``
+    holds what the index became: ``blobs`` (each touched path's blob id, None for a removed one)
+    and the index's ``before`` and ``after`` ids (:func:`index_id`) around that one change.
     """
     if not sign and git_directory is not None:
         made = _commit_plumbing(root, paths, message, git_directory, staged)
@@ -435,12 +436,34 @@ def _commit_plumbing(root: Path, paths: Sequence[str], message: str, git_directo
         for relpath in paths
     )
     before = index_id(git_directory)
-    updated = _run_bytes(root, ("update-index", "--index-info"), entries)
-    if staged is not None and updated.returncode == 0:
-        staged.update(blobs={relpath: blobs.get(relpath) for relpath in paths}, before=before,
-                      after=index_id(git_directory))
-    if _config_true(settings.get("maintenance.auto", "true")) is not False:
-        run(root, "maintenance", "run", "--auto", "--quiet", check=False)  # as git commit does
+    maintain = _config_true(settings.get("maintenance.auto", "true")) is not False
+    try:
+        updating: subprocess.Popen[bytes] | None = subprocess.Popen(
+            ["git", "-C", str(root), "update-index", "--index-info"], stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **_BASE_ENV})
+        assert updating is not None and updating.stdin is not None
+        updating.stdin.write(entries)
+        updating.stdin.close()
+    except OSError:
+        updating = None
+
+    def finish() -> None:
+        """Wait for the index update (it runs while the caller keeps its cache), then maintain."""
+        nonlocal updating
+        if updating is None:
+            return
+        code = updating.wait()
+        updating = None
+        if staged is not None and code == 0:
+            staged.update(blobs={relpath: blobs.get(relpath) for relpath in paths}, before=before,
+                          after=index_id(git_directory))
+        if maintain:
+            run(root, "maintenance", "run", "--auto", "--quiet", check=False)  # as git commit does
+
+    if staged is None:
+        finish()
+    else:
+        staged["finish"] = finish
     return commit
 
 

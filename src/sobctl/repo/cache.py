@@ -215,7 +215,7 @@ def _store_proof(state: TreeState, root: Path, today: dt.date) -> None:
     """Record that the index ``state.index_id`` means exactly ``state.files`` (see :func:`tree_state`)."""
     assert state.index_id is not None
     directory = state.cache_dir.parent
-    payload = marshal.dumps((today.isoformat(), state.key, state.files))
+    payload = marshal.dumps((today.isoformat(), state.key, str(state.cache_dir), state.files))
     write_framed(state.cache_dir / PROOF, _proof_key(state.base, root, directory, state.index_id), payload)
 
 
@@ -277,10 +277,11 @@ def _proven_state(root: Path, today: dt.date, base: str, directory: Path,
         if payload is None:
             return None
         try:
-            day, key, files = marshal.loads(payload)
+            day, key, cache_dir, files = marshal.loads(payload)
         except (ValueError, EOFError, TypeError):
             return None
-        if not isinstance(files, dict) or not isinstance(key, str) or not isinstance(day, str):
+        if not (isinstance(files, dict) and isinstance(key, str) and isinstance(day, str)
+                and isinstance(cache_dir, str)):
             return None
         for folder in FOLDER_NAMES:
             path = root / folder
@@ -301,7 +302,8 @@ def _proven_state(root: Path, today: dt.date, base: str, directory: Path,
             return None
     if day != today.isoformat():
         key = state_key(base, today, root, files)
-    return TreeState(directory / "sobctl-cache", files, key, base, _ExactListing(_ExactEntries(files)), probe.index)
+    # The cache folder as the state was recorded with it (the dependency record's key names it).
+    return TreeState(Path(cache_dir), files, key, base, _ExactListing(_ExactEntries(files)), probe.index)
 
 
 def state_key(base: str, today: dt.date, root: Path, files: dict[str, str]) -> str:

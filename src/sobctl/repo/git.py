@@ -203,9 +203,30 @@ _REGULAR = b"100644"
 _ZERO_ID = "0" * 40
 
 
-def _plain_settings(root: Path, hooks: Path) -> dict[str, str | None] | None:
+_PLAIN_SETTINGS = r"^(commit\.gpgsign|core\.sparsecheckout|maintenance\.auto)$"
+
+
+def _spawn(root: Path, *args: str) -> subprocess.Popen[str] | None:
+    """Start ``git -C root args…`` (text output), to be read with :func:`_collect`; None if it cannot start."""
+    try:
+        return subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env={**os.environ, **_BASE_ENV})
+    except OSError:
+        return None
+
+
+def _collect(process: subprocess.Popen[str] | None) -> tuple[int, str]:
+    """(exit code, output) of a process from :func:`_spawn` (-1 when it did not start)."""
+    if process is None:
+        return -1, ""
+    out, _err = process.communicate()
+    return process.returncode, out
+
+
+def _plain_settings(hooks: Path, config: tuple[int, str]) -> dict[str, str | None] | None:
     """The settings a plain commit reads, or None when ``git commit`` would do more than commit: a
-    hook would run, it would sign, the checkout is sparse, or git's configuration is unclear."""
+    hook would run, it would sign, the checkout is sparse, or git's configuration is unclear.
+    ``config``: what ``git config -z --get-regexp _PLAIN_SETTINGS`` said."""
     try:
         with os.scandir(hooks) as entries:
             for entry in entries:
@@ -215,12 +236,11 @@ def _plain_settings(root: Path, hooks: Path) -> dict[str, str | None] | None:
         pass
     except OSError:
         return None
-    process = run(root, "config", "-z", "--get-regexp", r"^(commit\.gpgsign|core\.sparsecheckout|maintenance\.auto)$",
-                  check=False)
-    if process.returncode not in (0, 1):
+    code, output = config
+    if code not in (0, 1):
         return None
     settings: dict[str, str | None] = {}
-    for item in process.stdout.split("\0"):
+    for item in output.split("\0"):
         if item:
             key, newline, value = item.partition("\n")
             settings[key.lower()] = value if newline else None  # a key without "=" is true
@@ -339,14 +359,17 @@ def _commit_plumbing(root: Path, paths: Sequence[str], message: str, git_directo
                      staged: dict[str, Any] | None = None) -> str | None:
     """Commit ``paths`` as ``git commit`` would, through plumbing; None (having changed nothing that
     matters: at most unreferenced objects were written) when the porcelain must do it."""
-    located = run(root, "rev-parse", "--git-path", "hooks", "--verify", "-q", "HEAD", check=False)
-    lines = located.stdout.splitlines()
-    if located.returncode != 0 or len(lines) != 2:
+    # The two questions go to git at the same time.
+    asked = _spawn(root, "config", "-z", "--get-regexp", _PLAIN_SETTINGS)
+    located = _collect(_spawn(root, "rev-parse", "--git-path", "hooks", "--verify", "-q", "HEAD"))
+    config = _collect(asked)
+    lines = located[1].splitlines()
+    if located[0] != 0 or len(lines) != 2:
         return None  # no commit yet, or git cannot tell: the porcelain makes the first one
     hooks, parent = root / lines[0], lines[1]
     if len(parent) != 40:
         return None  # raw trees below are read with SHA-1's 20-byte ids
-    settings = _plain_settings(root, hooks)
+    settings = _plain_settings(hooks, config)
     if settings is None:
         return None
     # Which paths are files to commit and which are gone; anything else (a folder, a link, an
@@ -365,17 +388,19 @@ def _commit_plumbing(root: Path, paths: Sequence[str], message: str, git_directo
         if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o111:
             return None
         present.append(relpath)
-    blobs: dict[str, str] = {}
-    if present:
-        hashed = run(root, "hash-object", "-w", "--", *present, check=False)
-        ids = hashed.stdout.split()
-        if hashed.returncode != 0 or len(ids) != len(present):
-            return None
-        blobs = dict(zip(present, ids, strict=True))
+    # The files become blobs while the trees above them are read.
+    hashing = _spawn(root, "hash-object", "-w", "--", *present) if present else None
     # Every folder above a touched path, deepest first.
     folders = sorted({"/".join(relpath.split("/")[:depth]) for relpath in paths
                       for depth in range(relpath.count("/") + 1)}, key=lambda f: (-f.count("/") - bool(f), f))
     olds = _read_trees(root, [f"{parent}:{folder}" for folder in folders])
+    blobs: dict[str, str] = {}
+    if present:
+        code, output = _collect(hashing)
+        ids = output.split()
+        if code != 0 or len(ids) != len(present):
+            return None
+        blobs = dict(zip(present, ids, strict=True))
     if olds is None or olds[-1] is None:
         return None
     old_trees = dict(zip(folders, olds, strict=True))

@@ -707,7 +707,7 @@ def current(root: Path, today: dt.date, git_dir: Path | None = None, probe: Prob
         return None
     result = load_result(state)
     record = incremental.load_record(state, today) if result is not None else None
-    if result is not None and record is not None and record.files == state.files:
+    if result is not None and record is not None and (record.files is state.files or record.files == state.files):
         return Current(root, today, state, *result, record, load_blobs(state), load_blobs(state, "blobs-delta"), {})
     handoff: dict[str, Any] = {}
     gc_paused = gc.isenabled()

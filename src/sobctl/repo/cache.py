@@ -7,6 +7,10 @@ CRC of the payload) so that a truncated, garbled or foreign file is ignored, nev
   run on an unchanged tree returns them without importing pydantic or reading a document.
 - ``blobs``: each file's parse result by content id (its git blob id), so a run after a few
   changes parses only the changed files.
+- ``tree``: the *exact* tree state last seen (every content file an ordinary index entry,
+  unchanged in the work tree), keyed by the index's checksum: while the index is that one, a
+  look at the work tree (``git diff-files``, untracked files) proves the state without
+  listing every entry (see :func:`tree_state`).
 
 Every key starts with the *base key*: sobctl's version, a hash of the source of the code
 that decides a verdict (models, rules, loader, YAML reader: a changed schema or rule is a

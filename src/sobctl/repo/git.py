@@ -447,7 +447,7 @@ def _commit_plumbing(root: Path, paths: Sequence[str], message: str, git_directo
     moved = run(root, "update-ref", "-m", f"{action}: {subject}", "HEAD", commit, parent, check=False)
     if moved.returncode != 0:
         raise GitFailed(_("git commit was refused: {detail}").format(
-            detail=moved.stderr.strip() or _("HEAD moved while the commit was made")))
+            detail=moved.stderr.strip() or f"update-ref: exit {moved.returncode}"))  # git says HEAD moved
     # What git commit leaves besides the commit: its message file, and the user's index with the
     # touched paths at their new blobs (everything else the user staged stays as it was).
     with contextlib.suppress(OSError):

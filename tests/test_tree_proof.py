@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from admin_support import P006, P010, PROGRAM, U200, U300, act
-from conftest import TODAY, git, run_cli
+from conftest import TODAY, git, run_cli, snapshot
 
 CACHE = Path(".git") / "sobctl-cache"
 
@@ -133,3 +133,19 @@ def test_a_damaged_or_orphaned_record_delta_is_ignored(region: Path, damage: str
     unit.write_text(unit.read_text().replace("status: active", "status: bogus"))
     assert validate(region) == validate(region, "--no-cache")
     assert act(region, "unit", "deactivate", U200, "--withdraw-programs", "--dry-run").code in (0, 3, 4)
+
+
+def test_the_early_look_at_the_tree_changes_no_refusal(region: Path, tmp_path: Path) -> None:
+    """assign starts git's look at the work tree before it checks its arguments: a bad argument
+    or folder is still refused first, as before, and changes nothing."""
+    assert act(region, "unassign", PROGRAM, U200).code == 0  # leaves a proof: the look starts
+    before = snapshot(region)
+    bad_id = run_cli("assign", PROGRAM, "not-an-hsa-id", "--approved-by", P010, "--repo", str(region),
+                     "--as-of", TODAY)
+    assert bad_id.code == 2 and "HSA_ID" in bad_id.stderr
+    missing = run_cli("assign", PROGRAM, U200, "--approved-by", P010, "--repo", str(tmp_path / "nowhere"),
+                      "--as-of", TODAY)
+    assert missing.code == 4 and "no such folder" in missing.stderr
+    assert snapshot(region) == before
+    assert act(region, "assign", PROGRAM, U200, "--approved-by", P010).code == 0
+    assert validate(region) == validate(region, "--no-cache")

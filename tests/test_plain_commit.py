@@ -245,3 +245,26 @@ def test_a_detached_head_moves_alone(region: Path) -> None:
     assert git(region, "rev-parse", "main") == main
     assert git(region, "rev-parse", "HEAD~1") == main
     assert git(region, "reflog", "-1", "--format=%gs", "HEAD").strip() == f"commit: activate unit {U300}"
+
+
+def test_a_region_in_a_folder_of_a_larger_repository_commits_through_git_commit(
+        region_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outer = tmp_path / "outer"
+    shutil.copytree(region_template, outer / "region", symlinks=True, ignore=shutil.ignore_patterns(".git"))
+    git(outer, "init", "-q")
+    git(outer, "config", "user.name", "Anna Lindqvist")
+    git(outer, "config", "user.email", "anna.lindqvist@exempelland.se")
+    git(outer, "add", "-A")
+    git(outer, "commit", "-qm", "a region in a folder")
+    trace = traced(outer, monkeypatch)
+    assert act(outer / "region", "unit", "activate", U300).code == 0
+    assert "commit" in commands(trace)
+    assert git(outer, "diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD").split() == [
+        f"region/units/{U300}.yaml"]
+    assert git(outer, "status", "--porcelain") == ""
+    from conftest import TODAY, run_cli
+
+    root = outer / "region"
+    cached = run_cli("validate", "--repo", str(root), "--as-of", TODAY, "--format", "json")
+    monkeypatch.setenv("SOBCTL_NO_CACHE", "1")
+    assert run_cli("validate", "--repo", str(root), "--as-of", TODAY, "--format", "json") == cached

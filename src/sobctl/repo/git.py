@@ -361,12 +361,14 @@ def _commit_plumbing(root: Path, paths: Sequence[str], message: str, git_directo
     matters: at most unreferenced objects were written) when the porcelain must do it."""
     # The two questions go to git at the same time.
     asked = _spawn(root, "config", "-z", "--get-regexp", _PLAIN_SETTINGS)
-    located = _collect(_spawn(root, "rev-parse", "--git-path", "hooks", "--verify", "-q", "HEAD"))
+    located = _collect(_spawn(root, "rev-parse", "--git-path", "hooks", "--show-prefix", "--verify", "-q", "HEAD"))
     config = _collect(asked)
-    lines = located[1].splitlines()
-    if located[0] != 0 or len(lines) != 2:
+    lines = located[1].split("\n")
+    if located[0] != 0 or len(lines) != 4 or lines[3]:
         return None  # no commit yet, or git cannot tell: the porcelain makes the first one
-    hooks, parent = root / lines[0], lines[1]
+    if lines[1]:
+        return None  # the region is a folder inside the work tree: paths and trees are git add's business
+    hooks, parent = root / lines[0], lines[2]
     if len(parent) != 40:
         return None  # raw trees below are read with SHA-1's 20-byte ids
     settings = _plain_settings(hooks, config)

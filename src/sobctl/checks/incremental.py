@@ -112,7 +112,7 @@ class Record:
                               self.subjects))
 
     @classmethod
-    def parse(cls, data: bytes | memoryview) -> Record | None:
+    def parse(cls, data: bytes) -> Record | None:
         try:
             value = marshal.loads(data)
             if not isinstance(value, tuple) or len(value) != 11 or value[0] != RECORD_FORMAT:

@@ -118,8 +118,10 @@ def touch_units(root: Path, count: int, salt: int) -> list[str]:
     return [f.relative_to(root).as_posix() for f in files]
 
 
-def assign_case(root: Path) -> tuple[list[str], str] | None:
-    """A valid ``sobctl assign``: an active region care unit, a published program it lacks, its approver."""
+def assign_cases(root: Path, count: int) -> tuple[list[list[str]], str]:
+    """Up to ``count`` valid ``sobctl assign`` commands on different units (an active region care
+    unit, a published program it lacks, its approver), and the e-mail of the administrator who
+    may run them."""
     import yaml_rs
 
     published = []
@@ -129,7 +131,11 @@ def assign_case(root: Path) -> tuple[list[str], str] | None:
             published.append(data["id"])
         if len(published) > 50:
             break
+    admin = yaml_rs.loads((root / "roles" / "SE2321000016-P00001.yaml").read_text(encoding="utf-8"))
+    cases: list[list[str]] = []
     for path in sorted((root / "units").glob("*-E*.yaml"))[100:]:
+        if len(cases) >= count:
+            break
         data = yaml_rs.loads(path.read_text(encoding="utf-8"))
         if data.get("status") == "active" and data.get("programs") and data.get("type") == "care-unit":
             running = {a["program"] for a in data["programs"]}
@@ -137,11 +143,27 @@ def assign_case(root: Path) -> tuple[list[str], str] | None:
             if program is None:
                 continue
             approver = data["programs"][0]["approved_by"]
-            admin = yaml_rs.loads((root / "roles" / "SE2321000016-P00001.yaml").read_text(encoding="utf-8"))
-            args = [SOBCTL, "assign", program, data["hsa_id"], "--approved-by", approver, "--reason",
-                    "Benchmark", "--decision", "RS 2026/0001", "--as-of", AS_OF.isoformat()]
-            return args, admin["emails"][0]
-    return None
+            cases.append([SOBCTL, "assign", program, data["hsa_id"], "--approved-by", approver, "--reason",
+                          "Benchmark", "--decision", "RS 2026/0001", "--as-of", AS_OF.isoformat()])
+    return cases, admin["emails"][0]
+
+
+def assign_case(root: Path) -> tuple[list[str], str] | None:
+    """A valid ``sobctl assign``: an active region care unit, a published program it lacks, its approver."""
+    cases, email = assign_cases(root, 1)
+    return (cases[0], email) if cases else None
+
+
+def measure_successive(row: Row, commands: list[list[str]], cwd: Path) -> None:
+    """Run ``commands`` one after another without resetting in between: each act starts from the
+    verdict the previous one left, as an administrator's acts do."""
+    for command in commands:
+        elapsed, rss, code = run(command, cwd)
+        if code != 0:
+            row.failed = f"exit {code}"
+            return
+        row.times.append(elapsed)
+        row.rss_kb.append(rss)
 
 
 def make_history(root: Path, acts: int) -> Path:
@@ -203,7 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--skip-reference", action="store_true", help="do not run check-jsonschema")
     parser.add_argument("--acts", type=int, default=100_000, help="acts in the history for log")
+    parser.add_argument("--only", default="", metavar="GROUPS",
+                        help="comma-separated: help, validate, assign, log, diff, reference (default: all)")
     args = parser.parse_args(argv)
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+
+    def want(group: str) -> bool:
+        return not only or group in only
     scale = args.units / 30_000
     root = args.dir or Path(tempfile.gettempdir()) / f"sobctl-bench-{args.units}"
     if not (root / "expected-diagnostics.json").is_file():
@@ -226,107 +254,124 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     load_before = os.getloadavg()
 
-    row = Row("`sobctl --help`", bar=0.100)
-    measure(row, runs, [SOBCTL, "--help"], root)
-    rows.append(row)
+    if want("help"):
+        row = Row("`sobctl --help`", bar=0.100)
+        measure(row, runs, [SOBCTL, "--help"], root)
+        rows.append(row)
 
-    row = Row("`sobctl validate` cold (no cache)", bar=2.0)
-    measure(row, runs, validate, root, before=lambda: shutil.rmtree(cache, ignore_errors=True))
-    rows.append(row)
+    if want("validate"):
+        row = Row("`sobctl validate` cold (no cache)", bar=2.0)
+        measure(row, runs, validate, root, before=lambda: shutil.rmtree(cache, ignore_errors=True))
+        rows.append(row)
 
-    row = Row("`sobctl validate` warm (nothing changed)", bar=0.300)
-    run(validate, root)
-    measure(row, runs, validate, root)
-    rows.append(row)
+        row = Row("`sobctl validate` warm (nothing changed)", bar=0.300)
+        run(validate, root)
+        measure(row, runs, validate, root)
+        rows.append(row)
 
-    row = Row("`sobctl validate` after 50 files changed", bar=0.500)
-    salt = iter(range(1, 1000))
+        row = Row("`sobctl validate` after 50 files changed", bar=0.500)
+        salt = iter(range(1, 1000))
 
-    def change_fifty() -> None:
+        def change_fifty() -> None:
+            git(root, "checkout", "-q", "--", "units")
+            run(validate, root)  # the cache holds the committed tree
+            touch_units(root, 50, next(salt))
+
+        measure(row, runs, validate, root, before=change_fifty)
         git(root, "checkout", "-q", "--", "units")
-        run(validate, root)  # the cache holds the committed tree
-        touch_units(root, 50, next(salt))
+        rows.append(row)
 
-    measure(row, runs, validate, root, before=change_fifty)
-    git(root, "checkout", "-q", "--", "units")
-    rows.append(row)
+        # The first run that finds the tree changed after a cold one has no dependency record yet:
+        # it checks everything from the parse cache and makes one (once).
+        row = Row("`sobctl validate` after 50 files changed, first after a cold run (makes the record)")
 
-    # The first run that finds the tree changed after a cold one has no dependency record yet:
-    # it checks everything from the parse cache and makes one (once).
-    row = Row("`sobctl validate` after 50 files changed, first after a cold run (makes the record)")
+        def change_fifty_without_record() -> None:
+            change_fifty()
+            (cache / "record").unlink(missing_ok=True)
 
-    def change_fifty_without_record() -> None:
-        change_fifty()
-        (cache / "record").unlink(missing_ok=True)
+        measure(row, max(1, runs // 2), validate, root, before=change_fifty_without_record)
+        git(root, "checkout", "-q", "--", "units")
+        rows.append(row)
 
-    measure(row, max(1, runs // 2), validate, root, before=change_fifty_without_record)
-    git(root, "checkout", "-q", "--", "units")
-    rows.append(row)
+        row = Row("`sobctl validate --no-cache`")
+        measure(row, max(1, runs // 2), [*validate, "--no-cache"], root)
+        rows.append(row)
 
-    row = Row("`sobctl validate --no-cache`")
-    measure(row, max(1, runs // 2), [*validate, "--no-cache"], root)
-    rows.append(row)
+    if want("assign"):
+        row = Row("`sobctl assign` (one act, on a copy)", bar=0.250)
+        successive = Row("`sobctl assign` (successive acts)", bar=0.250)
+        cases, email = assign_cases(root, runs + 1)
+        if not cases:
+            row.note = successive.note = "no assignable unit found"
+        else:
+            copy = root.parent / f"{root.name}-assign"
+            if not (copy / ".git").exists():
+                shutil.rmtree(copy, ignore_errors=True)
+                subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(root), str(copy)], check=True)
+            git(copy, "config", "user.email", email)
+            git(copy, "config", "user.name", "Bench Admin")
+            base = git(root, "rev-parse", "HEAD").strip()
+            git(copy, "reset", "-q", "--hard", base)
+            shutil.rmtree(copy / ".git" / "sobctl-cache", ignore_errors=True)
+            run(validate, copy)
+            # The first act after a cold validate makes the dependency record (timed on its own row).
+            first = Row("`sobctl assign` first act after a cold validate (makes the record)")
+            measure(first, 1, cases[0], copy, after=lambda: git(copy, "reset", "-q", "--hard", base), ok=(0,))
+            measure(row, runs, cases[0], copy, after=lambda: git(copy, "reset", "-q", "--hard", base), ok=(0,))
+            rows.append(first)
+            # An administrator's acts follow one another: each starts from the verdict the last one left.
+            # One untimed act first leaves the verdict of a tree that HEAD matches (the reset above did not).
+            if len(cases) > 1:
+                measure_successive(Row("untimed"), cases[:1], copy)
+                measure_successive(successive, cases[1:], copy)
+            else:
+                successive.note = "only one assignable unit found"
+            git(copy, "reset", "-q", "--hard", base)
+        rows.append(row)
+        rows.append(successive)
 
-    row = Row("`sobctl assign` (one act, on a copy)", bar=0.250)
-    case = assign_case(root)
-    if case is None:
-        row.note = "no assignable unit found"
-    else:
-        copy = root.parent / f"{root.name}-assign"
-        if not (copy / ".git").exists():
-            shutil.rmtree(copy, ignore_errors=True)
-            subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(root), str(copy)], check=True)
-        git(copy, "config", "user.email", case[1])
-        git(copy, "config", "user.name", "Bench Admin")
-        base = git(copy, "rev-parse", "HEAD").strip()
-        shutil.rmtree(copy / ".git" / "sobctl-cache", ignore_errors=True)
-        run(validate, copy)
-        # The first act after a cold validate makes the dependency record (timed on its own row).
-        first = Row("`sobctl assign` first act after a cold validate (makes the record)")
-        measure(first, 1, case[0], copy, after=lambda: git(copy, "reset", "-q", "--hard", base), ok=(0,))
-        measure(row, runs, case[0], copy, after=lambda: git(copy, "reset", "-q", "--hard", base), ok=(0,))
-        rows.append(first)
-    rows.append(row)
+    if want("log"):
+        log_first = Row(f"`sobctl log` first page ({args.acts:,} acts)")
+        log_all = Row(f"`sobctl log` full export ({args.acts:,} acts)")
+        if has_command("log"):
+            history = make_history(root, args.acts)
+            measure(log_first, runs, [SOBCTL, "log", "-n", "50"], history, ok=(0,))
+            export = [SOBCTL, "log", "--format", "json"] if "--format" in help_text("log") else [SOBCTL, "log"]
+            measure(log_all, runs, export, history, ok=(0,))
+        else:
+            log_first.note = log_all.note = "TODO: no `log` command on this branch"
+        rows += [log_first, log_all]
 
-    log_first = Row(f"`sobctl log` first page ({args.acts:,} acts)")
-    log_all = Row(f"`sobctl log` full export ({args.acts:,} acts)")
-    if has_command("log"):
-        history = make_history(root, args.acts)
-        measure(log_first, runs, [SOBCTL, "log", "-n", "50"], history, ok=(0,))
-        export = [SOBCTL, "log", "--format", "json"] if "--format" in help_text("log") else [SOBCTL, "log"]
-        measure(log_all, runs, export, history, ok=(0,))
-    else:
-        log_first.note = log_all.note = "TODO: no `log` command on this branch"
-    rows += [log_first, log_all]
+    if want("diff"):
+        row = Row("`sobctl diff` over a 500-file change")
+        if has_command("diff"):
+            diff_repo = root.parent / f"{root.name}-diff"
+            if not (diff_repo / ".git").exists():
+                shutil.rmtree(diff_repo, ignore_errors=True)
+                subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(root), str(diff_repo)], check=True)
+                touch_units(diff_repo, 500, 1)
+                git(diff_repo, "commit", "-qam", "Rename 500 units")
+            measure(row, runs, [SOBCTL, "diff", "HEAD~1..HEAD"], diff_repo, ok=(0,))
+        else:
+            row.note = "TODO: no `diff` command on this branch"
+        rows.append(row)
 
-    row = Row("`sobctl diff` over a 500-file change")
-    if has_command("diff"):
-        diff_repo = root.parent / f"{root.name}-diff"
-        if not (diff_repo / ".git").exists():
-            shutil.rmtree(diff_repo, ignore_errors=True)
-            subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(root), str(diff_repo)], check=True)
-            touch_units(diff_repo, 500, 1)
-            git(diff_repo, "commit", "-qam", "Rename 500 units")
-        measure(row, runs, [SOBCTL, "diff", "HEAD~1..HEAD"], diff_repo, ok=(0,))
-    else:
-        row.note = "TODO: no `diff` command on this branch"
-    rows.append(row)
-
-    reference = Row("check-jsonschema (reference), same files")
-    checker = BIN / "check-jsonschema"
-    if args.skip_reference:
-        reference.note = "skipped (--skip-reference)"
-    elif not checker.exists():
-        reference.note = "not installed: pip install -e '.[bench]'"
-    else:
-        subprocess.run([SOBCTL, "schema", "export", "--repo", str(root)], capture_output=True, check=False)
-        script = " && ".join(
-            f"{checker} --schemafile schemas/{schema}.schema.json {folder}/*.yaml > /dev/null"
-            for folder, schema in (("units", "unit"), ("roles", "person"), ("catalogue", "program"),
-                                   ("agreements", "agreement"))
-        )
-        measure(reference, 1 if args.units >= 10_000 else min(runs, 2), ["sh", "-c", f"{script}; true"], root)
-    rows.append(reference)
+    if want("reference"):
+        reference = Row("check-jsonschema (reference), same files")
+        checker = BIN / "check-jsonschema"
+        if args.skip_reference:
+            reference.note = "skipped (--skip-reference)"
+        elif not checker.exists():
+            reference.note = "not installed: pip install -e '.[bench]'"
+        else:
+            subprocess.run([SOBCTL, "schema", "export", "--repo", str(root)], capture_output=True, check=False)
+            script = " && ".join(
+                f"{checker} --schemafile schemas/{schema}.schema.json {folder}/*.yaml > /dev/null"
+                for folder, schema in (("units", "unit"), ("roles", "person"), ("catalogue", "program"),
+                                       ("agreements", "agreement"))
+            )
+            measure(reference, 1 if args.units >= 10_000 else min(runs, 2), ["sh", "-c", f"{script}; true"], root)
+        rows.append(reference)
     git(root, "reset", "-q", "--hard")
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -336,9 +381,9 @@ def main(argv: list[str] | None = None) -> int:
           f"after {os.getloadavg()[0]:.1f}\n")
     print(table(rows))
     by_name = {r.name: r.median() for r in rows}
-    cold = by_name["`sobctl validate` cold (no cache)"]
-    warm = by_name["`sobctl validate` warm (nothing changed)"]
-    ref = reference.median()
+    cold = by_name.get("`sobctl validate` cold (no cache)")
+    warm = by_name.get("`sobctl validate` warm (nothing changed)")
+    ref = by_name.get("check-jsonschema (reference), same files")
     print()
     if cold and warm:
         print(f"- cold / warm: {cold / warm:.1f}×")

@@ -22,8 +22,10 @@ every incremental verdict with a full run over random sequences of changes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import marshal
+import struct
 import sys
 from array import array
 from bisect import bisect_left
@@ -139,13 +141,226 @@ def record_key(state: cache.TreeState, today: dt.date) -> str:
     return hashlib.sha256(f"{state.base}\0{today.isoformat()}\0{place}\0{sys.version}".encode()).hexdigest()
 
 
+# The record is kept as a *base* (``record``) and a *delta* (``record-delta``). The base holds
+# a random id, the state key of the tree it is the record of, its content ids (marshalled on
+# their own) and the rest of the record; the delta holds the base's id, the state key of its
+# own tree and what differs from the base: changed content ids, the changed buckets of the
+# tables, new subjects, and the small parts whole. An act changes a file or two: rewriting
+# 14 MB for that cost a national repository's act more than judging it; the delta is a few
+# kilobytes. A delta whose base is gone or different is ignored (the base alone is the
+# complete record of an earlier tree, which a run may start from); past DELTA_SHARE of the
+# base, the whole record is written again. When the tree being loaded for has the state key
+# the record was kept with, its content ids are that tree's (a key is a hash of them all) and
+# are not read again.
+
+DELTA_SHARE = 0.25
+_ID_SIZE = 16
+_KEY_SIZE = 64
+_UNLINKED = b"-" * _KEY_SIZE
+_LENGTH = struct.Struct(">Q")
+
+
+@dataclass
+class _Base:
+    """The base a record was loaded from (or stored as), to tell what a later record changed."""
+
+    key: str
+    ident: bytes
+    size: int
+    files: dict[str, str]  # the content ids of the record as loaded (the base's, with the delta's changes)
+    changed: dict[str, str | None]  # what the delta loaded with it changed in the base's content ids
+    tables: list[list[bytes]]  # the base's own table buckets
+    subjects: list[str]  # the base's own subjects
+
+
+_bases: dict[str, _Base] = {}
+
+
+def _tables(record: Record) -> list[Table]:
+    return [record.readers, record.scope_people, record.email_people, record.heads]
+
+
+def _base_ident(path: Path, key: str) -> bytes | None:
+    """The id of the base record file on disk (its first bytes after the frame), without reading it all."""
+    prefix = cache.MAGIC + key.encode() + b"\n"
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(len(prefix) + 12 + _ID_SIZE)
+    except OSError:
+        return None
+    if len(head) != len(prefix) + 12 + _ID_SIZE or not head.startswith(prefix):
+        return None
+    return head[-_ID_SIZE:]
+
+
+def _linked(state: cache.TreeState, files: dict[str, str]) -> bytes:
+    """The state key stored with a record of ``files``: the state's, if those are its files."""
+    key = state.key.encode()
+    return key if len(key) == _KEY_SIZE and (files is state.files or files == state.files) else _UNLINKED
+
+
+def _rest(record: Record) -> bytes:
+    return marshal.dumps((RECORD_FORMAT, record.failed, record.load, record.rules, record.readers.dump(),
+                          record.scope_people.dump(), record.email_people.dump(), record.heads.dump(),
+                          record.discovery, record.subjects))
+
+
+def _record_of(files: Any, rest: Any) -> Record | None:
+    """A record from its content ids and the rest (as :func:`_rest` wrote it), checked like Record.parse."""
+    if not isinstance(rest, tuple) or len(rest) != 10 or rest[0] != RECORD_FORMAT or not isinstance(files, dict):
+        return None
+    _format, failed, load, rules, readers, scope_people, email_people, heads, discovery, subjects = rest
+    if not all(isinstance(x, dict) for x in (load, rules)) or not isinstance(failed, set):
+        return None
+    tables = [Table.parse(packed) for packed in (readers, scope_people, email_people, heads)]
+    readers, scope_people, email_people, heads = tables
+    if readers is None or scope_people is None or email_people is None or heads is None:
+        return None
+    count, problems = discovery
+    if not isinstance(count, int) or not isinstance(problems, list) or not isinstance(subjects, list):
+        return None
+    return Record(files, failed, load, rules, readers, scope_people, email_people, heads, (count, problems), subjects)
+
+
 def load_record(state: cache.TreeState, today: dt.date) -> Record | None:
-    payload = cache.read_framed(state.cache_dir / "record", record_key(state, today))
-    return Record.parse(payload) if payload is not None else None
+    key = record_key(state, today)
+    path = state.cache_dir / "record"
+    payload = cache.read_framed(path, key)
+    try:
+        return _load(state, key, path, payload) if payload is not None else None
+    except (ValueError, EOFError, TypeError, IndexError, AttributeError, struct.error):
+        return None
+
+
+def _load(state: cache.TreeState, key: str, path: Path, payload: bytes) -> Record | None:
+    view = memoryview(payload)  # marshal reads the parts in place: no copies of 14 MB
+    ident = payload[:_ID_SIZE]
+    linked = payload[_ID_SIZE : _ID_SIZE + _KEY_SIZE]
+    start = _ID_SIZE + _KEY_SIZE + _LENGTH.size
+    (files_size,) = _LENGTH.unpack(payload[_ID_SIZE + _KEY_SIZE : start])
+    files_part, rest_part = view[start : start + files_size], view[start + files_size :]
+    own_key = state.key.encode()
+    changes: Any = None
+    delta_linked = _UNLINKED
+    delta = cache.read_framed(state.cache_dir / "record-delta", key)
+    if delta is not None and delta[:_ID_SIZE] == ident:
+        try:
+            changes = marshal.loads(memoryview(delta)[_ID_SIZE + _KEY_SIZE :])
+            delta_linked = delta[_ID_SIZE : _ID_SIZE + _KEY_SIZE]
+        except (ValueError, EOFError, TypeError):
+            changes = None
+
+    def base_files() -> Any:
+        return state.files if linked == own_key else marshal.loads(files_part)
+
+    files: Any
+    if changes is not None:
+        # The delta's tree may be this one: then its content ids are this tree's.
+        files = state.files if delta_linked == own_key else _changed_files(base_files(), changes[0])
+    else:
+        files = base_files()
+    record = _record_of(files, marshal.loads(rest_part))
+    if record is None:
+        return None
+    base_tables = [table.dump() for table in _tables(record)]
+    base_subjects = list(record.subjects)
+    if changes is not None:
+        applied = _apply_delta(record, changes)
+        if applied is None:  # a delta that does not fit its base: the base alone
+            changes = None
+            record = _record_of(base_files(), marshal.loads(rest_part))
+            if record is None:
+                return None
+        else:
+            record = applied
+    _bases[str(path)] = _Base(key, ident, len(payload), dict(record.files),
+                              dict(changes[0]) if changes is not None else {}, base_tables, base_subjects)
+    return record
+
+
+def _changed_files(files: dict[str, str], changed: Any) -> dict[str, str]:
+    if not isinstance(changed, dict):
+        raise TypeError("content ids")
+    files = dict(files)
+    for relpath, content_id in changed.items():
+        if content_id is None:
+            files.pop(relpath, None)
+        else:
+            files[relpath] = content_id
+    return files
+
+
+def _apply_delta(record: Record, value: Any) -> Record | None:
+    """The record with a delta's parts (its content ids are already in ``record.files``)."""
+    try:
+        _files_changed, failed, load, rules, buckets, discovery, new_subjects = value
+        tables: list[Table] = []
+        for table, changed in zip(_tables(record), buckets, strict=True):
+            packed = table.dump()
+            for number, bucket in changed.items():
+                if not isinstance(bucket, bytes):
+                    return None
+                packed[number] = bucket
+            parsed = Table.parse(packed)
+            if parsed is None:
+                return None
+            tables.append(parsed)
+        readers, scope_people, email_people, heads = tables
+        count, problems = discovery
+        if not (isinstance(failed, set) and isinstance(load, dict) and isinstance(rules, dict)
+                and isinstance(count, int) and isinstance(problems, list) and isinstance(new_subjects, list)):
+            return None
+        return Record(record.files, failed, load, rules, readers, scope_people, email_people, heads,
+                      (count, problems), [*record.subjects, *new_subjects])
+    except (ValueError, EOFError, TypeError, IndexError, AttributeError):
+        return None
 
 
 def store_record(state: cache.TreeState, today: dt.date, record: Record) -> None:
-    cache.write_framed(state.cache_dir / "record", record_key(state, today), record.dump())
+    """Keep ``record`` for this tree: as a delta from the base on disk when this process knows that
+    base and the difference is small, else whole (as a new base)."""
+    import os
+
+    key = record_key(state, today)
+    path = state.cache_dir / "record"
+    linked = _linked(state, record.files)
+    base = _bases.get(str(path))
+    if base is not None and base.key == key and _base_ident(path, key) == base.ident:
+        delta = _delta(base, record)
+        if delta is not None and len(delta) <= DELTA_SHARE * base.size:
+            cache.write_framed(state.cache_dir / "record-delta", key, base.ident, linked, delta)
+            return
+    ident = os.urandom(_ID_SIZE)
+    files_part = marshal.dumps(record.files)
+    rest_part = _rest(record)
+    from sobctl.repo.files import remove
+
+    with contextlib.suppress(OSError):
+        remove(state.cache_dir / "record-delta")
+    cache.write_framed(path, key, ident, linked, _LENGTH.pack(len(files_part)), files_part, rest_part)
+    size = _ID_SIZE + _KEY_SIZE + _LENGTH.size + len(files_part) + len(rest_part)
+    _bases[str(path)] = _Base(key, ident, size, dict(record.files), {},
+                              [table.dump() for table in _tables(record)], list(record.subjects))
+
+
+def _delta(base: _Base, record: Record) -> bytes | None:
+    """What ``record`` changes in ``base``; None when it is not a later version of it."""
+    subjects = record.subjects
+    count = len(base.subjects)
+    if len(subjects) < count or subjects[:count] != base.subjects:
+        return None
+    files = record.files
+    loaded = base.files
+    changed: dict[str, str | None] = dict(base.changed)
+    changed.update((path, content_id) for path, content_id in files.items() if loaded.get(path) != content_id)
+    changed.update((path, None) for path in loaded.keys() - files.keys())
+    buckets = []
+    for table, packed in zip(_tables(record), base.tables, strict=True):
+        now = table.dump()
+        buckets.append({number: bucket for number, (bucket, before) in enumerate(zip(now, packed, strict=True))
+                        if bucket is not before and bucket != before})
+    return marshal.dumps((changed, record.failed, record.load, record.rules, buckets, record.discovery,
+                          subjects[count:]))
 
 
 # --- what a document provides ------------------------------------------------------------------

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sobctl.cli.acts import DecisionOption, DryRunOption, ReasonOption, SignOption, run_act
+from sobctl.cli.acts import DecisionOption, DryRunOption, ReasonOption, SignOption, early_probe, run_act
 from sobctl.cli.app import app
 from sobctl.cli.common import AsOfOption, RepoOption, find_repo, out, parse_date
 from sobctl.errors import UsageError
@@ -13,6 +13,8 @@ from sobctl.i18n import N_, _
 
 if TYPE_CHECKING:
     from sobctl.model.entities import Role
+    from sobctl.ops.session import Session
+    from sobctl.ops.transaction import Act
     from sobctl.repo.workspace import Workspace
 
 unit_app = typer.Typer(help="Activate, deactivate and archive units (each a commit).", no_args_is_help=True)
@@ -147,17 +149,22 @@ def assign(
     Example: sobctl assign kbt-depression SE2321000016-U200 --approved-by SE2321000016-P010
     --decision "RS 2026/114"
     """
-    from sobctl.ops.units import assign as assign_op
+    probe = early_probe(repo)
+    try:
+        program, unit = program_id(program), hsa_id(unit, "HSA_ID")
+        approved_by = hsa_id(approved_by, "--approved-by")
+    except BaseException:
+        if probe is not None:
+            probe.close()
+        raise
 
-    program, unit = program_id(program), hsa_id(unit, "HSA_ID")
-    approved_by = hsa_id(approved_by, "--approved-by")
-    run_act(
-        repo,
-        as_of,
-        lambda s: assign_op(s, program, unit, approved_by=approved_by, decision=decision, reason=reason),
-        dry_run=dry_run,
-        sign=sign,
-    )
+    def build(session: "Session") -> "Act":
+        # Imported here, once the act's look at the work tree is under way (see run_act).
+        from sobctl.ops.units import assign as assign_op
+
+        return assign_op(session, program, unit, approved_by=approved_by, decision=decision, reason=reason)
+
+    run_act(repo, as_of, build, dry_run=dry_run, sign=sign, probe=probe)
 
 
 @app.command(rich_help_panel="Administration")

@@ -66,13 +66,14 @@ class Session:
 
 
 @contextmanager
-def open_session(root: Path, today: dt.date, *, lock: bool = True) -> Iterator[Session]:
+def open_session(root: Path, today: dt.date, *, lock: bool = True, probe: Any = None) -> Iterator[Session]:
     """Lock the checkout (for changes), load it, and find who is acting.
 
     With the validation cache (see :mod:`sobctl.repo.cache`), the session starts from the
     tree's cached verdict and reads documents only as the command looks them up; an act then
     judges only what its change concerns (see :mod:`sobctl.checks.incremental`). Without it
     (``SOBCTL_NO_CACHE=1``, or a folder git cannot vouch for) the whole repository is loaded.
+    ``probe``: a look at the work tree started earlier (``sobctl.repo.cache.start_probe``).
     """
     from sobctl.repo import cache
 
@@ -85,7 +86,7 @@ def open_session(root: Path, today: dt.date, *, lock: bool = True) -> Iterator[S
         root = root.resolve()
 
     def load() -> Session:
-        current = cache.current(root, today)
+        current = cache.current(root, today, directory, probe)
         if current is None:
             workspace = load_workspace(root)
         else:

@@ -154,6 +154,7 @@ def apply(session: Session, act: Act, *, dry_run: bool = False, sign: bool = Fal
     config = session.workspace.config
     sign = sign or bool(config and config.policy.require_signed_commits)
     written: list[Change] = []
+    staged: dict[str, Any] = {}
     try:
         for change in act.changes:
             target = session.root / change.path
@@ -162,12 +163,19 @@ def apply(session: Session, act: Act, *, dry_run: bool = False, sign: bool = Fal
                 files.remove(target)
             else:
                 files.atomic_write(target, change.after)
-        commit = git.commit_paths(session.root, paths, act.message(), sign=sign, git_directory=session.git_dir)
+        commit = git.commit_paths(session.root, paths, act.message(), sign=sign, git_directory=session.git_dir,
+                                  staged=staged)
     except BaseException:
         _restore(session, written)
         raise
-    if session.current is not None and session.landing is not None:
-        session.current.keep(*session.landing)  # the next command starts from the verdict after the act
+    try:
+        if session.current is not None and session.landing is not None:
+            # the next command starts from the verdict after the act
+            landed_files, found, record, fresh = session.landing
+            session.current.keep(landed_files, found, record, fresh, staged=staged)
+    finally:
+        if "finish" in staged:
+            staged["finish"]()  # the user's index catches up with the commit (it did meanwhile)
     return Outcome(act, commit=commit, diff=diff)
 
 

@@ -7,6 +7,10 @@ CRC of the payload) so that a truncated, garbled or foreign file is ignored, nev
   run on an unchanged tree returns them without importing pydantic or reading a document.
 - ``blobs``: each file's parse result by content id (its git blob id), so a run after a few
   changes parses only the changed files.
+- ``tree``: the *exact* tree state last seen (every content file an ordinary index entry,
+  unchanged in the work tree), keyed by the index's checksum: while the index is that one, a
+  look at the work tree (``git diff-files``, untracked files) proves the state without
+  listing every entry (see :func:`tree_state`).
 
 Every key starts with the *base key*: sobctl's version, a hash of the source of the code
 that decides a verdict (models, rules, loader, YAML reader: a changed schema or rule is a
@@ -88,6 +92,9 @@ class TreeState:
     key: str
     base: str
     listing: Any = None  # the git listing it was made from (repo.git.TreeListing), when there was one
+    # The index (repo.git.index_id) whose entries these files are exactly, unchanged in the work
+    # tree, when they are: what lets the next run prove the same state without listing it.
+    index_id: bytes | None = None
 
     def uncommitted(self, root: Path, paths: list[str]) -> list[str] | None:
         """Those of ``paths`` whose work-tree or index content differs from HEAD (staged, unstaged
@@ -113,18 +120,32 @@ class TreeState:
         return sorted(dirty)
 
 
-def tree_state(
-    root: Path, today: dt.date, base: str | None = None, meanwhile: Callable[[], None] | None = None
-) -> TreeState | None:
-    """The current tree state of the repository at ``root``, or None without a git work tree;
-    ``meanwhile`` runs while git lists the tree."""
+def tree_state(root: Path, today: dt.date, base: str | None = None, git_dir: Path | None = None,
+               probe: Probe | None = None, meanwhile: Callable[[], None] | None = None) -> TreeState | None:
+    """The current tree state of the repository at ``root``, or None without a git work tree.
+
+    When the index is the one a recorded *exact* state was seen with (its files every content
+    entry of the index, unchanged in the work tree), git need not list 41,000 entries again:
+    it is enough that no tracked file differs from the index and no untracked file appeared
+    (see :func:`_proven_state`). ``git_dir``: the repository's git folder, when the caller knows;
+    ``probe``: that look, started earlier (:func:`start_probe`); ``meanwhile`` runs while git
+    lists the tree.
+    """
     from sobctl.repo import git
 
+    base = base or (probe.base if probe is not None else None) or base_key()
+    directory = git_dir if git_dir is not None else _own_git_dir(root)
+    if directory is not None:
+        proven = _proven_state(root, today, base, directory, probe)
+        if proven is not None:
+            return proven
+    index_before = git.index_id(directory) if directory is not None else None
     listing = git.tree_listing(root, CONTENT, meanwhile)
     if listing is None:
         return None
     changed = listing.changed
     files: dict[str, str] = {}
+    exact = not listing.untracked
     for relpath, (tag, mode, blob) in listing.index.items():
         if tag == "H" and (mode == "100644" or mode == "100755") and relpath not in changed:
             files[relpath] = blob
@@ -132,6 +153,8 @@ def tree_state(
             identity = _worktree_id(root / relpath)
             if identity is not None:
                 files[relpath] = identity
+            # A file whose stat alone changed still matches its entry.
+            exact = exact and tag == "H" and (mode == "100644" or mode == "100755") and identity == blob
     for relpath in listing.untracked:
         if relpath.endswith("/"):
             files[relpath] = "folder"
@@ -145,8 +168,148 @@ def tree_state(
             return None  # git cannot vouch for files behind a linked folder: no cache
         if path.exists() and not path.is_dir():
             files[folder] = _worktree_id(path) or "missing"
-    base = base or base_key()
-    return TreeState(listing.git_dir / "sobctl-cache", files, state_key(base, today, root, files), base, listing)
+            exact = False
+    state = TreeState(listing.git_dir / "sobctl-cache", files, state_key(base, today, root, files), base, listing)
+    if (exact and index_before is not None and directory is not None
+            and _same_path(listing.git_dir, directory) and git.index_id(directory) == index_before):
+        state.index_id = index_before
+        _store_proof(state, root, today)
+    return state
+
+
+#: The file that ties an index to the exact tree state it was seen with.
+PROOF = "tree"
+
+
+class _ExactEntries:
+    """The index entries of an exact tree state, as :meth:`TreeState.uncommitted` reads them: each
+    content file an ordinary entry with the blob the state names."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files
+
+    def get(self, relpath: str) -> tuple[str, str, str] | None:
+        blob = self.files.get(relpath)
+        return None if blob is None else ("H", "100644", blob)
+
+
+@dataclass(frozen=True)
+class _ExactListing:
+    index: _ExactEntries
+
+
+def _own_git_dir(root: Path) -> Path | None:
+    """``root/.git`` when it is a folder (the repository's own git folder: root is its top)."""
+    directory = root / ".git"
+    return directory if directory.is_dir() else None
+
+
+def _same_path(first: Path, second: Path) -> bool:
+    try:
+        return first.resolve() == second.resolve()
+    except OSError:
+        return False
+
+
+def _proof_key(base: str, root: Path, directory: Path, index: bytes) -> str:
+    """The key of the proof for this index (so a glance at the file's first line tells whether it applies)."""
+    place = os.fsencode(root.resolve()) + b"\0" + os.fsencode(directory.resolve())
+    return hashlib.sha256(base.encode() + b"\0" + place + b"\0" + index).hexdigest()
+
+
+def _store_proof(state: TreeState, root: Path, today: dt.date) -> None:
+    """Record that the index ``state.index_id`` means exactly ``state.files`` (see :func:`tree_state`)."""
+    assert state.index_id is not None
+    directory = state.cache_dir.parent
+    payload = marshal.dumps((today.isoformat(), state.key, str(state.cache_dir), state.files))
+    write_framed(state.cache_dir / PROOF, _proof_key(state.base, root, directory, state.index_id), payload)
+
+
+class Probe:
+    """The look at the work tree that proves a recorded exact state, started as early as possible:
+    git reads the folders and every file's stat while this process imports and reads its caches.
+    Made only when the index is the one a proof was recorded for."""
+
+    def __init__(self, root: Path, directory: Path, base: str, index: bytes, key: str) -> None:
+        from sobctl.repo import git
+
+        self.root, self.directory, self.base, self.index, self.key = root, directory, base, index, key
+        self.changes: git.WorktreeChanges | None = git.WorktreeChanges(root, CONTENT)
+
+    def close(self) -> None:
+        if self.changes is not None:
+            self.changes.close()
+            self.changes = None
+
+
+def start_probe(root: Path, git_dir: Path | None = None) -> Probe | None:
+    """Start proving the tree at ``root`` (see :class:`Probe`); None when there is nothing to prove."""
+    from sobctl.repo import git
+
+    if not enabled_by_env():
+        return None
+    directory = git_dir if git_dir is not None else _own_git_dir(root)
+    index = git.index_id(directory) if directory is not None else None
+    if directory is None or index is None:
+        return None
+    base = base_key()
+    key = _proof_key(base, root, directory, index)
+    prefix = MAGIC + key.encode() + b"\n"
+    try:
+        with open(directory / "sobctl-cache" / PROOF, "rb") as stream:
+            if stream.read(len(prefix)) != prefix:
+                return None
+    except OSError:
+        return None
+    return Probe(root, directory, base, index, key)
+
+
+def _proven_state(root: Path, today: dt.date, base: str, directory: Path,
+                  probe: Probe | None = None) -> TreeState | None:
+    """The tree state recorded with the index as it is now, if the work tree still matches it:
+    every tracked content file as the index has it (``git diff-files``; a file whose stat alone
+    changed is hashed and compared), no untracked file under the content folders, no content
+    folder turned into a link or a file. None when anything differs or cannot be told."""
+    from sobctl.repo import git
+
+    if probe is None or probe.base != base or not _same_path(probe.directory, directory) or probe.root != root:
+        if probe is not None:
+            probe.close()
+        probe = start_probe(root, directory)
+    if probe is None or probe.changes is None:
+        return None
+    try:
+        payload = read_framed(directory / "sobctl-cache" / PROOF, probe.key)
+        if payload is None:
+            return None
+        try:
+            day, key, cache_dir, files = marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            return None
+        if not (isinstance(files, dict) and isinstance(key, str) and isinstance(day, str)
+                and isinstance(cache_dir, str)):
+            return None
+        for folder in FOLDER_NAMES:
+            path = root / folder
+            if path.is_symlink() or (path.exists() and not path.is_dir()):
+                return None
+        changes = probe.changes.result()
+    finally:
+        probe.close()
+    # The index must not have changed since the probe began (another act landing meanwhile).
+    if changes is None or git.index_id(directory) != probe.index:
+        return None
+    changed, untracked = changes
+    if untracked:
+        return None
+    for relpath in changed:
+        blob = files.get(relpath)
+        if blob is None or _worktree_id(root / relpath) != blob:
+            return None
+    if day != today.isoformat():
+        key = state_key(base, today, root, files)
+    # The cache folder as the state was recorded with it (the dependency record's key names it).
+    return TreeState(Path(cache_dir), files, key, base, _ExactListing(_ExactEntries(files)), probe.index)
 
 
 def state_key(base: str, today: dt.date, root: Path, files: dict[str, str]) -> str:
@@ -514,9 +677,12 @@ class Current:
         self.delta.close()
 
     def keep(self, files: dict[str, str], found: tuple[list[Diagnostic], Summary], record: Any,
-             fresh: dict[str, tuple[Any, ...]]) -> None:
+             fresh: dict[str, tuple[Any, ...]], staged: dict[str, Any] | None = None) -> None:
         """Remember the verdict of the tree ``files`` (after an act landed): the next command
-        starts from it. Parse results made for it join the delta store."""
+        starts from it. Parse results made for it join the delta store. ``staged``: what the
+        commit did to the index (see ``repo.git.commit_paths``); when the index was the one this
+        state is exact for and now holds exactly the act's new blobs, the new state is exact for
+        the new index too, and the next command can prove it without a listing."""
         from sobctl.checks import incremental
 
         state = TreeState(self.state.cache_dir, files, state_key(self.state.base, self.today, self.root, files),
@@ -527,20 +693,28 @@ class Current:
         _renew_delta(state, self.base, self.delta, {**self.fresh, **fresh})
         store_result(state, *found)
         incremental.store_record(state, self.today, record)
+        if staged is not None and "finish" in staged:
+            staged["finish"]()  # the index update has been running meanwhile
+        if (staged and self.state.index_id is not None and staged.get("before") == self.state.index_id
+                and staged.get("after") is not None
+                and all(files.get(relpath) == blob for relpath, blob in staged["blobs"].items())):
+            state.index_id = staged["after"]
+            _store_proof(state, self.root, self.today)
 
 
-def current(root: Path, today: dt.date) -> Current | None:
-    """The tree's verdict with its record, validating first if need be; None without a cache."""
+def current(root: Path, today: dt.date, git_dir: Path | None = None, probe: Probe | None = None) -> Current | None:
+    """The tree's verdict with its record, validating first if need be; None without a cache.
+    ``git_dir``: the repository's git folder, when the caller knows it; ``probe``: see :func:`start_probe`."""
     from sobctl.checks import incremental
 
     if not enabled_by_env():
         return None
-    state = tree_state(root, today)
+    state = tree_state(root, today, git_dir=git_dir, probe=probe)
     if state is None:
         return None
     result = load_result(state)
     record = incremental.load_record(state, today) if result is not None else None
-    if result is not None and record is not None and record.files == state.files:
+    if result is not None and record is not None and (record.files is state.files or record.files == state.files):
         return Current(root, today, state, *result, record, load_blobs(state), load_blobs(state, "blobs-delta"), {})
     handoff: dict[str, Any] = {}
     gc_paused = gc.isenabled()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -198,3 +199,31 @@ def test_agreement_ended_and_unit_archived(history: Path) -> None:
         ("units", "SE2321000016-U300", "archived"),
         ("programs", "kbt-depression", "retired"),
     }
+
+
+def test_documents_from_the_parse_cache_give_the_same_report(history: Path) -> None:
+    """diff loads the documents validate has parsed before from the parse cache (by blob id),
+    and reads and parses only the rest: the report is the same with the cache, without it,
+    with a broken file in one revision and with a damaged cache."""
+    assign(history)
+    _big_change(history)
+    unit = history / "units" / "SE2321000016-U200.yaml"
+    unit.write_text(unit.read_text(encoding="utf-8") + "status: [broken\n", encoding="utf-8")
+    commit(history, "A broken unit")
+    ranges = ["HEAD~2..HEAD~1", "HEAD~1..HEAD", "HEAD~2..HEAD", "HEAD..HEAD~2"]
+    cache = history / ".git" / "sobctl-cache"
+    shutil.rmtree(cache)  # the acts above kept their verdicts there
+    without = {rng: diff(history, rng, "--format", "json") for rng in ranges}
+    assert all(code == 0 for code, _out, _err in without.values())
+    assert "broken" not in without["HEAD~2..HEAD~1"][1] and without["HEAD~1..HEAD"] != without["HEAD~2..HEAD~1"]
+    for revision in ("HEAD~2", "HEAD~1", "HEAD"):  # the cache then holds documents of every revision
+        git(history, "checkout", "-q", revision, "--", "units", "catalogue", "roles", "agreements")
+        run_cli("validate", "--repo", str(history), "--as-of", "2026-11-23")
+    assert (cache / "blobs").is_file()
+    assert {rng: diff(history, rng, "--format", "json") for rng in ranges} == without
+    blobs = cache / "blobs"
+    data = bytearray(blobs.read_bytes())
+    for offset in range(200, len(data) // 2, 997):  # damage documents, not the index
+        data[offset] ^= 0x55
+    blobs.write_bytes(bytes(data))
+    assert {rng: diff(history, rng, "--format", "json") for rng in ranges} == without

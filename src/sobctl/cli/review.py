@@ -40,8 +40,8 @@ def diff(
     from sobctl.errors import UsageError
     from sobctl.ops.semantic_diff import compare
     from sobctl.render.diff import RENDERERS
-    from sobctl.repo import git
-    from sobctl.repo.workspace import load_workspace_from_files
+    from sobctl.repo import cache, git
+    from sobctl.repo.workspace import load_workspace_from_blobs
 
     if output_format not in RENDERERS:
         raise UsageError(_("{option}: '{value}' is not one of {choices}").format(
@@ -49,9 +49,21 @@ def diff(
     root = git.require_repository(find_repo(repo))
     base_ref, head_ref = _split_range(revision_range)
     base, head = git.resolve(root, base_ref), git.resolve(root, head_ref)
-    parsed: dict[tuple[str, bytes], Any] = {}  # files both revisions share are parsed once
-    before = load_workspace_from_files(git.tree_files(root, base), root, parsed)
-    after = load_workspace_from_files(git.tree_files(root, head), root, parsed)
+    parsed: dict[tuple[str, str], Any] = {}  # files both revisions share are loaded once
+    stored = cache.parse_store(root)  # documents validate has parsed before need no reading
+
+    def read(blobs: list[str]) -> list[bytes]:
+        return git.read_blobs(root, blobs)
+
+    try:
+        before = load_workspace_from_blobs(git.tree_blobs(root, base), read, root, parsed, stored)
+        after = load_workspace_from_blobs(git.tree_blobs(root, head), read, root, parsed, stored)
+    finally:
+        if stored is not None:
+            stored.close()
+    from sobctl import lifetime
+
+    lifetime.keep((before, after, parsed))
     for name, workspace in (("BASE", before), ("HEAD", after)):
         if workspace.load_diagnostics:
             err(_("warning: {n} file problem(s) at {revision}; those files are left out "

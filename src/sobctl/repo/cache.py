@@ -524,6 +524,10 @@ class Stores:
     def __init__(self, *sources: Any) -> None:
         self.sources = sources
 
+    def close(self) -> None:
+        for source in self.sources:
+            source.close()
+
     def get(self, content_id: str, default: Any = None) -> Any:
         for source in self.sources:
             found = source.get(content_id)
@@ -564,6 +568,19 @@ def load_blobs(state: TreeState, name: str = "blobs") -> BlobStore:
         os.close(fd)
         return BlobStore()
     return BlobStore(index, fd, start, index_offset)
+
+
+def parse_store(root: Path) -> Stores | None:
+    """The parse results this sobctl has cached in the repository at ``root``, by content id
+    (whatever tree they were read for), or None when there are none. Callers close it."""
+    directory = _own_git_dir(root)
+    if directory is None or not enabled_by_env():
+        return None
+    state = TreeState(directory / "sobctl-cache", {}, "", base_key())
+    base, delta = load_blobs(state), load_blobs(state, "blobs-delta")
+    if base.empty and delta.empty:
+        return None
+    return Stores(delta, base)
 
 
 class BlobWriter:

@@ -637,9 +637,14 @@ def tree_files(root: Path, revision: str, *, content_only: bool = True) -> dict[
 
     Symlinks and submodules are left out: the loader refuses them on disk too.
     """
+    blobs = tree_blobs(root, revision, content_only=content_only)
+    return dict(zip(blobs, read_blobs(root, list(blobs.values())), strict=True))
+
+
+def tree_blobs(root: Path, revision: str, *, content_only: bool = True) -> dict[str, str]:
+    """``tree_files`` without the bytes: path → blob id."""
     listing = run(root, "ls-tree", "-r", "-z", "--full-tree", revision).stdout
-    paths: list[str] = []
-    objects: list[str] = []
+    blobs: dict[str, str] = {}
     for entry in listing.split("\0"):
         if not entry:
             continue
@@ -647,9 +652,8 @@ def tree_files(root: Path, revision: str, *, content_only: bool = True) -> dict[
         mode, kind, obj = meta.split()
         if kind != "blob" or mode == "120000" or (content_only and not is_content_path(path)):
             continue
-        paths.append(path)
-        objects.append(obj)
-    return dict(zip(paths, read_blobs(root, objects), strict=True))
+        blobs[path] = obj
+    return blobs
 
 
 @dataclass(frozen=True)

@@ -1021,6 +1021,58 @@ def resolve_locations(root: Path, diagnostics: list[Diagnostic], overlay: Overla
             item.line, item.column = locate(tree, item.pointer) if tree is not None else (1, 1)
 
 
+def load_workspace_from_blobs(
+    blobs: dict[str, str],
+    read: Callable[[list[str]], list[bytes]],
+    root: Path | None = None,
+    parsed: dict[tuple[str, str], Outcome] | None = None,
+    stored: Any = None,
+) -> Workspace:
+    """``load_workspace_from_files`` for a tree given as path → blob id: ``read`` fetches blobs'
+    bytes (in one go), ``stored`` (a parse store by content id, see ``repo.cache``) spares
+    reading and parsing the documents it holds, and ``parsed`` remembers each (path, blob id)
+    loaded, so two revisions loaded with one mapping load the files they share once."""
+    parsed = {} if parsed is None else parsed
+    folders = {folder.name: folder for folder in FOLDERS}
+    wanted: list[tuple[str, str, Folder | None]] = []
+    for relpath in sorted(blobs):
+        folder_name, _, name = relpath.partition("/")
+        folder = folders.get(folder_name)
+        if relpath == CONFIG_FILE or (folder is not None and "/" not in name and name.endswith(".yaml")
+                                      and not name.startswith(".")):
+            wanted.append((relpath, blobs[relpath], folder))
+    missing: list[tuple[str, str, Folder | None]] = []
+    for relpath, blob, folder in wanted:
+        if (relpath, blob) in parsed or folder is None:
+            if folder is None:
+                missing.append((relpath, blob, folder))
+            continue
+        prepared = stored.get(blob) if stored is not None else None
+        if prepared is None:
+            missing.append((relpath, blob, folder))
+            continue
+        outcome = validate_prepared(relpath, prepared, folder.model, partial(_read_one, read, blob))
+        parsed[(relpath, blob)] = outcome
+    contents = read([blob for _relpath, blob, _folder in missing])
+    contents.reverse()  # taken from the end, so each file's bytes go as soon as it is parsed
+    config_raw: bytes | None = None
+    for relpath, blob, folder in missing:
+        raw = contents.pop()
+        if folder is None:
+            config_raw = raw
+        else:
+            parsed[(relpath, blob)] = parse_document(relpath, raw, folder.model)
+    files = {relpath: b"" for relpath, _blob, folder in wanted if folder is not None}
+    if config_raw is not None:
+        files[CONFIG_FILE] = config_raw
+    outcomes = {(relpath, b""): parsed[(relpath, blob)] for relpath, blob, folder in wanted if folder is not None}
+    return load_workspace_from_files(files, root, outcomes)
+
+
+def _read_one(read: Callable[[list[str]], list[bytes]], blob: str) -> bytes:
+    return read([blob])[0]
+
+
 def load_workspace_from_files(
     files: dict[str, bytes],
     root: Path | None = None,

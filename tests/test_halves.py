@@ -91,6 +91,30 @@ def test_a_child_that_dies_costs_time_never_a_finding(repo: Path, monkeypatch: p
     assert validate(repo) == expected  # and what it kept is right
 
 
+def test_a_child_that_dies_while_judging_costs_time_never_a_finding(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child dies after the halves exchanged what they read (so the parent has already kept
+    both halves' parse results): the parent loads and judges serially, and what it kept is right."""
+    import sobctl.checks.split as split
+
+    expected = serial(repo, monkeypatch)
+    in_halves(monkeypatch)
+    judge = split._judge
+
+    def dying(half: object, today: object, part: int) -> object:
+        if part == 1:
+            os._exit(1)
+        return judge(half, today, part)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(split, "_judge", dying)
+    assert validate(repo) == expected  # cold: the parse cache is written through the failure
+    monkeypatch.setattr(split, "_judge", judge)
+    assert validate(repo) == expected  # warm
+    (repo / ".git" / "sobctl-cache" / "result").unlink()
+    assert validate(repo, "--as-of", "2026-11-24") == serial_on(repo, monkeypatch, "2026-11-24")
+
+
 def test_a_tree_that_cannot_be_vouched_for_is_listed_again(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Files the git listing names but the halves do not read (a dot-file) and files changed
     since the last commit still give the serial verdict, cold and warm."""

@@ -266,12 +266,12 @@ def _parent_half(
     half = _settle_half(workspace, files, mine, their_prepared, their_heads)
     del their_prepared, theirs  # kept or validated: only the documents are needed from here on
     mine.prepared.clear()
-    lifetime.keep(half)
     found = workspace.load_diagnostics + their_load + _judge(half, today, 0)
     outcome = _receive(reader)
     if outcome is None:
         return None
     found += outcome
+    lifetime.keep(half)  # only now: a failed child means a serial load, and this half is freed first
     matched = (
         ids is not None
         and all(ids.get(relpath) == read for relpath, read in mine.read_ids.items())

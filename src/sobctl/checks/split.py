@@ -168,10 +168,13 @@ class Halves:
     child: int
     reader: int
     writer: int
+    part: int | None  # an anonymous file the child writes its units' preparations to (when kept)
 
     def cancel(self) -> None:
         """Stop the child (it has sent all it will send, or its work is not wanted)."""
-        for descriptor in (self.reader, self.writer):
+        for descriptor in (self.reader, self.writer, self.part):
+            if descriptor is None:
+                continue
             with contextlib.suppress(OSError):
                 os.close(descriptor)
         with contextlib.suppress(OSError):
@@ -225,26 +228,37 @@ def finish_halves(
 def _fork_half(
     workspace: Workspace, files: list[tuple[str, Folder]], today: dt.date, kept: bool, parent_share: int
 ) -> Halves | None:
+    part = _anonymous_file() if kept else None
     to_child, from_parent = os.pipe()
     to_parent, from_child = os.pipe()
     try:
         child = os.fork()
     except OSError:
-        for descriptor in (to_child, from_parent, to_parent, from_child):
-            os.close(descriptor)
+        for descriptor in (to_child, from_parent, to_parent, from_child, part):
+            if descriptor is not None:
+                os.close(descriptor)
         return None
     if child == 0:  # pragma: no cover - the child; it reports through its pipe and never returns
         status = 1
         try:
             os.close(from_parent)
             os.close(to_parent)
-            _child_half(workspace, files, today, kept, parent_share, reader=to_child, writer=from_child)
+            _child_half(workspace, files, today, kept, parent_share, reader=to_child, writer=from_child, part=part)
             status = 0
         finally:
             os._exit(status)
     os.close(to_child)
     os.close(from_child)
-    return Halves(workspace, files, today, kept, parent_share, child, reader=to_parent, writer=from_parent)
+    return Halves(workspace, files, today, kept, parent_share, child, reader=to_parent, writer=from_parent,
+                  part=part)
+
+
+def _anonymous_file() -> int | None:
+    """A file with no name (gone with its last descriptor), or None where none can be made."""
+    try:
+        return os.memfd_create("sobctl-half", os.MFD_CLOEXEC) if hasattr(os, "memfd_create") else None
+    except OSError:
+        return None
 
 
 def _parent_half(
@@ -257,11 +271,13 @@ def _parent_half(
     theirs = _receive(reader)
     if theirs is None:
         return None
-    their_prepared, their_heads, their_load, their_ids = theirs
+    their_prepared, their_heads, their_load, their_ids, their_part = theirs
     if keep is not None:
         for relpath, prepared in their_prepared.items():
             if not isinstance(prepared, Diagnostic):
                 keep(relpath, prepared, their_ids.get(relpath))
+        if their_part and halves.part is not None:
+            _keep_part(keep, halves.part, their_part, their_ids)
     _send(writer, (mine.prepared, mine.heads))
     half = _settle_half(workspace, files, mine, their_prepared, their_heads)
     del their_prepared, theirs  # kept or validated: only the documents are needed from here on
@@ -289,16 +305,19 @@ def _child_half(  # pragma: no cover - runs in the forked child
     parent_share: int,
     reader: int,
     writer: int,
+    part: int | None = None,
 ) -> None:
     from sobctl.repo.workspace import settle
 
-    mine = _read_half(workspace.root, files, 1, parent_share, None, kept)
+    writing = _PartWriter(part) if kept and part is not None else None
+    mine = _read_half(workspace.root, files, 1, parent_share, None, kept, writing)
+    rows = writing.finish() if writing is not None else {}
     settled_units = Workspace(root=workspace.root)
     settle(settled_units, [(path, folder) for path, folder in files if path in mine.units],
            {path: mine.outcomes[path] for path in mine.units})
     # The parent needs the other documents to validate, and the units' preparations (made only
     # when it keeps them) to keep them, with the ids of the bytes they were made from.
-    _send(writer, (mine.prepared, mine.heads, settled_units.load_diagnostics, mine.read_ids))
+    _send(writer, (mine.prepared, mine.heads, settled_units.load_diagnostics, mine.read_ids, rows))
     mine.prepared.clear()
     theirs = _receive(reader)
     if theirs is None:
@@ -307,6 +326,55 @@ def _child_half(  # pragma: no cover - runs in the forked child
     half = _settle_half(workspace, files, mine, their_prepared, their_heads)
     del their_prepared, theirs
     _send(writer, _judge(half, today, 1))
+
+
+class _PartWriter:
+    """The child's units' JSON, written to the anonymous file the parent copies into the parse
+    cache in one go (instead of sending tens of megabytes through the pipe)."""
+
+    PIECE = 1 << 20
+
+    def __init__(self, descriptor: int) -> None:
+        self.descriptor = descriptor
+        self.offset = 0
+        self.rows: dict[str, tuple[int, int, int]] = {}  # path → (offset, size, CRC)
+        self.pending: list[bytes] = []
+        self.pending_size = 0
+
+    def add(self, relpath: str, payload: bytes) -> None:
+        self.rows[relpath] = (self.offset, len(payload), zlib.crc32(payload))
+        self.offset += len(payload)
+        self.pending.append(payload)
+        self.pending_size += len(payload)
+        if self.pending_size >= self.PIECE:
+            self._flush()
+
+    def _flush(self) -> None:
+        data = memoryview(b"".join(self.pending))
+        while data:
+            data = data[os.write(self.descriptor, data) :]
+        self.pending.clear()
+        self.pending_size = 0
+
+    def finish(self) -> dict[str, tuple[int, int, int]]:
+        self._flush()
+        return self.rows
+
+
+def _keep_part(
+    keep: Callable[[str, Prepared, str | None], None],
+    descriptor: int,
+    rows: dict[str, tuple[int, int, int]],
+    ids: dict[str, str | None],
+) -> None:
+    """Hand the child's part to ``keep``: whole, when it can take a part (the parse cache's
+    writer copies it in one go), else document by document."""
+    take_part = getattr(keep, "take_part", None)
+    if take_part is not None:
+        take_part(descriptor, [(ids.get(relpath), *row) for relpath, row in rows.items()])
+        return
+    for relpath, (offset, size, crc) in rows.items():
+        keep(relpath, ("json", os.pread(descriptor, size, offset), crc), ids.get(relpath))
 
 
 def _share(items: list[tuple[str, Folder]], part: int, parent_share: int) -> list[tuple[str, Folder]]:
@@ -324,6 +392,7 @@ def _read_half(
     parent_share: int,
     keep: Callable[[str, Prepared, str | None], None] | None,
     kept: bool,
+    units_to: _PartWriter | None = None,
 ) -> _Half:
     """Read, parse and validate this half's files. The other half receives its programs,
     people and agreements as JSON; units' preparations are made only when ``kept`` (for the
@@ -345,8 +414,13 @@ def _read_half(
         outcomes[relpath] = outcome
         content_id = read_ids[relpath] = blob_id(raw) if kept and raw is not None else None
         if item is not None:
-            if sending_units and not isinstance(item, Diagnostic) and item[0] == "json":
+            if units_to is not None and folder.kind == "unit" and not isinstance(item, Diagnostic) \
+                    and item[0] == "json":
+                units_to.add(relpath, item[1])  # the parent copies the whole part into the parse cache
+                item = None
+            elif sending_units and not isinstance(item, Diagnostic) and item[0] == "json":
                 item = (*item, zlib.crc32(item[1]))
+        if item is not None:
             if sending_units or folder.kind != "unit":
                 prepared[relpath] = item
             if keep is not None and not isinstance(item, Diagnostic):

@@ -623,11 +623,47 @@ class BlobWriter:
         elif prepared[0] == "fail":
             self.index[content_id] = tuple(prepared)
 
+    def add_part(self, descriptor: int, rows: list[tuple[str | None, int, int, int]]) -> None:
+        """Copy a file of JSON documents written elsewhere (a forked half's) into the store in one
+        go: ``rows`` are (content id, offset, size, CRC) of each document in it."""
+        size = max((offset + length for _cid, offset, length, _crc in rows), default=0)
+        self._flush()
+        self.stream.flush()
+        copied = 0
+        while copied < size:
+            piece = os.pread(descriptor, min(self.PIECE * 8, size - copied), copied)
+            if not piece:
+                raise OSError("the part ended early")
+            self.stream.write(piece)
+            copied += len(piece)
+        for content_id, offset, length, crc in rows:
+            if content_id is not None and content_id not in self.index:
+                self.index[content_id] = ("json", self.offset + offset, length, crc)
+        self.offset += size
+
     def finish(self) -> None:
         self._flush()
         packed = marshal.dumps(Table.of(self.index).dump())
         self.stream.write(packed)
         self.stream.write(_TRAILER.pack(self.offset, len(packed), zlib.crc32(packed)))
+
+
+class _Keeper:
+    """Hands parse results to a parse cache's writer, each filed under the id of the bytes it
+    was made from when that is known (else under the tree state's id for its path)."""
+
+    def __init__(self, writer: BlobWriter, files: dict[str, str]) -> None:
+        self.writer = writer
+        self.files = files
+
+    def __call__(self, relpath: str, prepared: tuple[Any, ...], content_id: str | None = None) -> None:
+        content_id = content_id or self.files.get(relpath)
+        if content_id is not None:
+            self.writer.add(content_id, prepared)
+
+    def take_part(self, descriptor: int, rows: list[tuple[str | None, int, int, int]]) -> None:
+        """A forked half's documents, written to ``descriptor`` (see ``BlobWriter.add_part``)."""
+        self.writer.add_part(descriptor, rows)
 
 
 def _store(state: TreeState, name: str, entries: dict[str, tuple[Any, ...]]) -> None:
@@ -822,11 +858,7 @@ def _validate_listed(
             with atomic_stream(state.cache_dir / "blobs", durable=False) as stream:
                 writer = BlobWriter(stream, state.base)
 
-                def keep(relpath: str, prepared: tuple[Any, ...], content_id: str | None = None) -> None:
-                    # Filed under the id of the bytes it was made from when that is known.
-                    content_id = content_id or files.get(relpath)
-                    if content_id is not None:
-                        writer.add(content_id, prepared)
+                keep = _Keeper(writer, files)
 
                 if track:  # an act needs the record now
                     found, record = _check_tracked(root, today, {}, keep, files, finish=writer.finish)

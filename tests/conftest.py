@@ -93,6 +93,25 @@ class Result:
     stderr: str
 
 
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory, isolated_git: None) -> Path:
+    """A small generated national repository with a finding of every kind the generator can
+    provoke (copied by ``repo``; never changed itself)."""
+    from benchmarks.generate import generate
+
+    root = tmp_path_factory.mktemp("national") / "national"
+    generate(root, seed=5, errors=1, units=150, programs=30, people=120, activations=450)
+    return root
+
+
+@pytest.fixture
+def repo(template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of ``template`` to change."""
+    target = tmp_path / "national"
+    shutil.copytree(template, target, symlinks=True)
+    return target
+
+
 def run_cli(*args: str, cwd: Path | None = None) -> Result:
     """Run sobctl in-process exactly as the console script does (error handling included)."""
     from sobctl.cli.app import main

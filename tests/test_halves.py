@@ -14,32 +14,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from benchmarks.generate import generate
 
 from conftest import validate_json as validate
 from test_incremental import Editor
 
-SMALL = {"units": 150, "programs": 30, "people": 120, "activations": 450}
 
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("halves") / "national"
-    generate(root, seed=5, errors=1, **SMALL)
-    return root
-
-
-@pytest.fixture
-def repo(template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "national"
-    shutil.copytree(template, target, symlinks=True)
-    return target
-
-
-def serial(root: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def serial(root: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> str:
     with monkeypatch.context() as patch:
         patch.setenv("SOBCTL_JOBS", "1")
-        return validate(root, "--no-cache")
+        return validate(root, "--no-cache", *extra)
 
 
 def in_halves(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,13 +54,7 @@ def test_halves_give_the_serial_verdict_with_and_without_the_cache(
         assert validate(repo) == expected, history  # cold
         assert validate(repo) == expected, history  # warm
         # The parse cache the halves kept serves the full run that makes another day's record.
-        assert validate(repo, "--as-of", "2026-11-24") == serial_on(repo, monkeypatch, "2026-11-24"), history
-
-
-def serial_on(root: Path, monkeypatch: pytest.MonkeyPatch, day: str) -> str:
-    with monkeypatch.context() as patch:
-        patch.setenv("SOBCTL_JOBS", "1")
-        return validate(root, "--no-cache", "--as-of", day)
+        assert validate(repo, "--as-of", "2026-11-24") == serial(repo, monkeypatch, "--as-of", "2026-11-24"), history
 
 
 def test_a_child_that_dies_costs_time_never_a_finding(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,7 +89,7 @@ def test_a_child_that_dies_while_judging_costs_time_never_a_finding(
     monkeypatch.setattr(split, "_judge", judge)
     assert validate(repo) == expected  # warm
     (repo / ".git" / "sobctl-cache" / "result").unlink()
-    assert validate(repo, "--as-of", "2026-11-24") == serial_on(repo, monkeypatch, "2026-11-24")
+    assert validate(repo, "--as-of", "2026-11-24") == serial(repo, monkeypatch, "--as-of", "2026-11-24")
 
 
 def test_a_tree_that_cannot_be_vouched_for_is_listed_again(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

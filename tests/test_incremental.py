@@ -12,36 +12,19 @@ import datetime as dt
 import io
 import json
 import random
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml_rs
-from benchmarks.generate import generate
 from ruamel.yaml import YAML
 
 from conftest import TODAY, git
 from conftest import validate_json as validate
 
-SMALL = {"units": 150, "programs": 30, "people": 120, "activations": 450}
 STATUSES = ["inactive", "active", "deactivated", "archived"]
 ROLES = ["vardgivaradministrator", "behorighetsadministrator", "medicinskt-ansvarig", "verksamhetschef",
          "designer", "utgivare", "kontaktperson", "behandlare"]
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("incremental") / "national"
-    generate(root, seed=5, errors=1, **SMALL)
-    return root
-
-
-@pytest.fixture
-def repo(template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "national"
-    shutil.copytree(template, target, symlinks=True)
-    return target
 
 
 def load(path: Path) -> dict[str, Any]:

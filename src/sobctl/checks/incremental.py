@@ -523,18 +523,8 @@ class LazyWorkspace(Workspace):
         self.heads = heads
         self.loaded_heads: dict[str, UnitHead] = {}
 
-    def unit_head(self, unit_id: str) -> UnitHead | None:
-        self._note("unit-head:" + unit_id)
-        return self._head(unit_id)
-
     def _head(self, unit_id: str) -> UnitHead | None:
-        head = self.loaded_heads.get(unit_id)
-        if head is None:
-            row = self.heads.get(unit_id)
-            if row is None:
-                return None
-            head = self.loaded_heads[unit_id] = UnitHead.load(row)
-        return head
+        return UnitHead.from_rows(self.heads, self.loaded_heads, unit_id)
 
     def granted_on(self, scope: str) -> list[tuple[Person, int, Grant]]:
         self._note("scope:" + scope)

@@ -26,10 +26,9 @@ import signal
 import struct
 import zlib
 from array import array
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sobctl import lifetime
 from sobctl.model.diagnostic import Diagnostic
@@ -64,20 +63,17 @@ def run_checks_split(workspace: Workspace, today: dt.date) -> list[Diagnostic]:
             reads = None
             if tracker is not None:
                 reads = ({key: tracker.packed(key).tobytes() for key in tracker.readers}, tracker.subjects)
-            data = pickle.dumps((found, reads), protocol=pickle.HIGHEST_PROTOCOL)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(writer, view) :]
+            _send(writer, (found, reads))
             status = 0
         finally:
             os._exit(status)
     os.close(writer)
     try:
         found = run_checks(workspace, today, share=mine)
-        received = _read_all(reader)
+        received = _receive(reader)
         _pid, status = os.waitpid(child, 0)
         child = 0
-        outcome: Any = pickle.loads(received) if status == 0 and received else None
+        outcome: Any = received if status == 0 else None
     except BaseException:
         if child:
             os.kill(child, 9)
@@ -93,16 +89,17 @@ def run_checks_split(workspace: Workspace, today: dt.date) -> list[Diagnostic]:
     return found + list(their_findings)
 
 
-def _read_all(descriptor: int) -> bytes:
-    pieces: list[bytes] = []
-    while True:
-        piece = os.read(descriptor, 1 << 20)
-        if not piece:
-            return b"".join(pieces)
-        pieces.append(piece)
-
-
 # --- a full load in two halves ----------------------------------------------------------------
+
+
+class Keep(Protocol):
+    """Where a full load hands its parse results (the parse cache's writer: ``repo.cache``)."""
+
+    def __call__(self, relpath: str, prepared: Prepared, content_id: str | None = None) -> None:
+        """One file's preparation, with the id of the bytes it was made from when known."""
+
+    def take_part(self, descriptor: int, rows: list[tuple[str | None, int, int, int]]) -> None:
+        """The child's units' JSON, written to ``descriptor``: (content id, offset, size, CRC) each."""
 
 _LENGTH = struct.Struct(">Q")
 
@@ -115,23 +112,11 @@ class HalfWorkspace(Workspace):
     peer_heads: dict[str, str] = field(default_factory=dict, repr=False)
     loaded_heads: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def unit_head(self, unit_id: str) -> Any:
-        if self.tracker is not None:
-            self.tracker.note("unit-head:" + unit_id)
-        return self._head(unit_id)
-
     def _head(self, unit_id: str) -> Any:
-        found: Any = dict.get(self.units, unit_id)
-        if found is None:
-            found = self.loaded_heads.get(unit_id)
-            if found is None:
-                row = self.peer_heads.get(unit_id)
-                if row is None:
-                    return None
-                from sobctl.repo.workspace import UnitHead
+        from sobctl.repo.workspace import UnitHead
 
-                found = self.loaded_heads[unit_id] = UnitHead.load(row)
-        return found
+        found = dict.get(self.units, unit_id)
+        return found if found is not None else UnitHead.from_rows(self.peer_heads, self.loaded_heads, unit_id)
 
 
 @dataclass
@@ -199,7 +184,7 @@ def check_in_halves(
     workspace: Workspace,
     files: list[tuple[str, Folder]],
     today: dt.date,
-    keep: Callable[[str, Prepared, str | None], None] | None = None,
+    keep: Keep | None = None,
     ids: dict[str, str] | None = None,
 ) -> tuple[list[Diagnostic], bool] | None:
     """Load ``files`` into two half workspaces (``workspace``, from ``start_workspace``, is this
@@ -211,7 +196,7 @@ def check_in_halves(
 
 def finish_halves(
     halves: Halves,
-    keep: Callable[[str, Prepared, str | None], None] | None,
+    keep: Keep | None,
     ids: dict[str, str] | None,
 ) -> tuple[list[Diagnostic], bool] | None:
     """This process's half, then the child's findings: every load diagnostic and finding, and
@@ -263,7 +248,7 @@ def _anonymous_file() -> int | None:
 
 def _parent_half(
     halves: Halves,
-    keep: Callable[[str, Prepared, str | None], None] | None,
+    keep: Keep | None,
     ids: dict[str, str] | None,
 ) -> tuple[list[Diagnostic], bool] | None:
     workspace, files, today, reader, writer = halves.workspace, halves.files, halves.today, halves.reader, halves.writer
@@ -277,7 +262,7 @@ def _parent_half(
             if not isinstance(prepared, Diagnostic):
                 keep(relpath, prepared, their_ids.get(relpath))
         if their_part and halves.part is not None:
-            _keep_part(keep, halves.part, their_part, their_ids)
+            keep.take_part(halves.part, [(their_ids.get(relpath), *row) for relpath, row in their_part.items()])
     _send(writer, (mine.prepared, mine.heads))
     half = _settle_half(workspace, files, mine, their_prepared, their_heads)
     del their_prepared, theirs  # kept or validated: only the documents are needed from here on
@@ -361,22 +346,6 @@ class _PartWriter:
         return self.rows
 
 
-def _keep_part(
-    keep: Callable[[str, Prepared, str | None], None],
-    descriptor: int,
-    rows: dict[str, tuple[int, int, int]],
-    ids: dict[str, str | None],
-) -> None:
-    """Hand the child's part to ``keep``: whole, when it can take a part (the parse cache's
-    writer copies it in one go), else document by document."""
-    take_part = getattr(keep, "take_part", None)
-    if take_part is not None:
-        take_part(descriptor, [(ids.get(relpath), *row) for relpath, row in rows.items()])
-        return
-    for relpath, (offset, size, crc) in rows.items():
-        keep(relpath, ("json", os.pread(descriptor, size, offset), crc), ids.get(relpath))
-
-
 def _share(items: list[tuple[str, Folder]], part: int, parent_share: int) -> list[tuple[str, Folder]]:
     """The parent's (part 0) or the child's (part 1) items: of every 40, the first ``parent_share``
     are the parent's."""
@@ -390,7 +359,7 @@ def _read_half(
     files: list[tuple[str, Folder]],
     part: int,
     parent_share: int,
-    keep: Callable[[str, Prepared, str | None], None] | None,
+    keep: Keep | None,
     kept: bool,
     units_to: _PartWriter | None = None,
 ) -> _Half:

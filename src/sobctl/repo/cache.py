@@ -35,12 +35,15 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sobctl import lifetime
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
 from sobctl.repo.table import Table
 from sobctl.repo.yamlio import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from sobctl.checks.split import Keep
 
 FORMAT = 2
 MAGIC = b"SOBCTL-CACHE\n"
@@ -984,7 +987,7 @@ def _check(
     root: Path,
     today: dt.date,
     known: dict[str, tuple[Any, ...]],
-    keep: Callable[[str, tuple[Any, ...], str | None], None] | None,
+    keep: Keep | None,
     finish: Callable[[], None] | None = None,
 ) -> tuple[list[Diagnostic], Summary]:
     """Load (with ``known`` parse results), run every rule, locate: ``validate_repository``."""
@@ -996,7 +999,7 @@ def _check_full(
     root: Path,
     today: dt.date,
     known: dict[str, tuple[Any, ...]],
-    keep: Callable[[str, tuple[Any, ...], str | None], None] | None,
+    keep: Keep | None,
     finish: Callable[[], None] | None = None,
     ids: dict[str, str] | None = None,
     started: Any = None,

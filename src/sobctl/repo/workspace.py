@@ -56,6 +56,7 @@ FOLDERS: tuple[Folder, ...] = (
     Folder("agreements", "agreement", Agreement, "id"),
 )
 FOLDER_BY_KIND = {folder.kind: folder for folder in FOLDERS}
+FOLDER_BY_NAME = {folder.name: folder for folder in FOLDERS}
 
 
 def path_of(kind: str, ident: str) -> str:
@@ -183,6 +184,18 @@ class UnitHead(NamedTuple):
         ownership = self.ownership
         return "\0".join((self.type.value, self.parent or "", ownership.kind.value if ownership else "",
                            (ownership.care_agreement or "") if ownership else ""))
+
+    @classmethod
+    def from_rows(cls, rows: Any, loaded: dict[str, UnitHead], unit_id: str) -> UnitHead | None:
+        """The head of ``unit_id`` from ``rows`` (unit id → :meth:`dump`; None when there is no
+        such unit), each row read once into ``loaded``."""
+        head = loaded.get(unit_id)
+        if head is None:
+            row = rows.get(unit_id)
+            if row is None:
+                return None
+            head = loaded[unit_id] = cls.load(row)
+        return head
 
     @classmethod
     def load(cls, row: str) -> UnitHead:
@@ -363,10 +376,11 @@ class Workspace:
         ownership (None when there is no such unit). A unit's other fields concern only itself."""
         if self.tracker is not None:
             self.tracker.note("unit-head:" + unit_id)
-        return dict.get(self.units, unit_id)  # what ``_head`` reads (subclasses override both)
+        return self._head(unit_id)
 
     def _head(self, unit_id: str) -> UnitHead | Unit | None:
-        """``unit_head`` without noting the lookup (the caller notes it)."""
+        """``unit_head`` without noting the lookup (the caller notes it); what subclasses that
+        hold other units as heads override."""
         return dict.get(self.units, unit_id)
 
     def lineage(self, unit_id: str) -> Lineage:
@@ -994,7 +1008,7 @@ def _prepare_one(root: Path, relpath: str, overlay: Overlay | None) -> Prepared 
 
 
 def _with_overlay(files: list[tuple[str, Folder]], overlay: Overlay) -> list[tuple[str, Folder]]:
-    by_name = {folder.name: folder for folder in FOLDERS}
+    by_name = FOLDER_BY_NAME
     present = {relpath for relpath, _ in files}
     result = [(relpath, folder) for relpath, folder in files if overlay.get(relpath, b"") is not None]
     for relpath, data in sorted(overlay.items()):
@@ -1033,40 +1047,25 @@ def load_workspace_from_blobs(
     reading and parsing the documents it holds, and ``parsed`` remembers each (path, blob id)
     loaded, so two revisions loaded with one mapping load the files they share once."""
     parsed = {} if parsed is None else parsed
-    folders = {folder.name: folder for folder in FOLDERS}
-    wanted: list[tuple[str, str, Folder | None]] = []
-    for relpath in sorted(blobs):
-        folder_name, _, name = relpath.partition("/")
-        folder = folders.get(folder_name)
-        if relpath == CONFIG_FILE or (folder is not None and "/" not in name and name.endswith(".yaml")
-                                      and not name.startswith(".")):
-            wanted.append((relpath, blobs[relpath], folder))
-    missing: list[tuple[str, str, Folder | None]] = []
-    for relpath, blob, folder in wanted:
-        if (relpath, blob) in parsed or folder is None:
-            if folder is None:
-                missing.append((relpath, blob, folder))
+    documents = [(relpath, folder) for relpath in sorted(blobs) if (folder := _tree_folder(relpath)) is not None]
+    missing: list[tuple[str, Folder]] = []
+    for relpath, folder in documents:
+        blob = blobs[relpath]
+        if (relpath, blob) in parsed:
             continue
         prepared = stored.get(blob) if stored is not None else None
         if prepared is None:
-            missing.append((relpath, blob, folder))
-            continue
-        outcome = validate_prepared(relpath, prepared, folder.model, partial(_read_one, read, blob))
-        parsed[(relpath, blob)] = outcome
-    contents = read([blob for _relpath, blob, _folder in missing])
-    contents.reverse()  # taken from the end, so each file's bytes go as soon as it is parsed
-    config_raw: bytes | None = None
-    for relpath, blob, folder in missing:
-        raw = contents.pop()
-        if folder is None:
-            config_raw = raw
+            missing.append((relpath, folder))
         else:
-            parsed[(relpath, blob)] = parse_document(relpath, raw, folder.model)
-    files = {relpath: b"" for relpath, _blob, folder in wanted if folder is not None}
-    if config_raw is not None:
-        files[CONFIG_FILE] = config_raw
-    outcomes = {(relpath, b""): parsed[(relpath, blob)] for relpath, blob, folder in wanted if folder is not None}
-    return load_workspace_from_files(files, root, outcomes)
+            parsed[(relpath, blob)] = validate_prepared(relpath, prepared, folder.model, partial(_read_one, read, blob))
+    config_blob = blobs.get(CONFIG_FILE)
+    wanted = [blobs[relpath] for relpath, _folder in missing] + ([config_blob] if config_blob is not None else [])
+    contents = read(wanted)
+    config_raw = contents.pop() if config_blob is not None else None
+    contents.reverse()  # taken from the end, so each file's bytes go as soon as it is parsed
+    for relpath, folder in missing:
+        parsed[(relpath, blobs[relpath])] = parse_document(relpath, contents.pop(), folder.model)
+    return _workspace_of_tree(documents, config_raw, lambda relpath, _folder: parsed[(relpath, blobs[relpath])], root)
 
 
 def _read_one(read: Callable[[list[str]], list[bytes]], blob: str) -> bytes:
@@ -1085,30 +1084,49 @@ def load_workspace_from_files(
     remembers each (path, bytes) parsed, so two revisions loaded with one mapping parse the files
     they share once (a diff of two national trees parses what changed, not everything twice).
     """
-    workspace = Workspace(root=root or Path("."))
-    raw = files.get(CONFIG_FILE)
-    if raw is not None:
-        workspace.files += 1
-        config, problems = parse_document(CONFIG_FILE, raw, Config)
-        workspace.load_diagnostics.extend(problems)
-        workspace.config = config if isinstance(config, Config) else None
-    targets: dict[str, dict[str, Any]] = {
-        "program": workspace.programs, "unit": workspace.units,
-        "person": workspace.people, "agreement": workspace.agreements,
-    }
-    by_name = {folder.name: folder for folder in FOLDERS}
-    for relpath in sorted(files):
-        folder_name, _, name = relpath.partition("/")
-        folder = by_name.get(folder_name)
-        if folder is None or "/" in name or not name.endswith(".yaml") or name.startswith("."):
-            continue
-        workspace.files += 1
+
+    def outcome(relpath: str, folder: Folder) -> Outcome:
         key = (relpath, files[relpath])
         known = parsed.get(key) if parsed is not None else None
-        document, problems = known if known is not None else parse_document(relpath, files[relpath], folder.model)
-        if parsed is not None and known is None:
-            parsed[key] = (document, problems)
+        if known is None:
+            known = parse_document(relpath, files[relpath], folder.model)
+            if parsed is not None:
+                parsed[key] = known
+        return known
+
+    documents = [(relpath, folder) for relpath in sorted(files) if (folder := _tree_folder(relpath)) is not None]
+    return _workspace_of_tree(documents, files.get(CONFIG_FILE), outcome, root)
+
+
+def _tree_folder(relpath: str) -> Folder | None:
+    """The content folder of a document in a tree (None for anything else, sobctl.yaml included):
+    only ``.yaml`` files directly inside a content folder, not hidden, count."""
+    folder_name, _, name = relpath.partition("/")
+    folder = FOLDER_BY_NAME.get(folder_name)
+    if folder is None or "/" in name or not name.endswith(".yaml") or name.startswith("."):
+        return None
+    return folder
+
+
+def _workspace_of_tree(
+    documents: list[tuple[str, Folder]],
+    config_raw: bytes | None,
+    outcome: Callable[[str, Folder], Outcome],
+    root: Path | None,
+) -> Workspace:
+    """The workspace of a tree's sobctl.yaml and documents (in path order), each document's
+    outcome given by ``outcome``."""
+    workspace = Workspace(root=root or Path("."))
+    if config_raw is not None:
+        workspace.files += 1
+        config, problems = parse_document(CONFIG_FILE, config_raw, Config)
         workspace.load_diagnostics.extend(problems)
-        if document is not None and getattr(document, folder.id_field) == name.removesuffix(".yaml"):
-            targets[folder.kind][getattr(document, folder.id_field)] = document
+        workspace.config = config if isinstance(config, Config) else None
+    for relpath, folder in documents:
+        workspace.files += 1
+        document, problems = outcome(relpath, folder)
+        workspace.load_diagnostics.extend(problems)
+        ident = getattr(document, folder.id_field) if document is not None else None
+        if ident is not None and ident == relpath.rsplit("/", 1)[1].removesuffix(".yaml"):
+            workspace.documents(folder.kind)[ident] = document
     return workspace

@@ -253,25 +253,29 @@ def _parent_half(
 ) -> tuple[list[Diagnostic], bool] | None:
     workspace, files, today, reader, writer = halves.workspace, halves.files, halves.today, halves.reader, halves.writer
     mine = _read_half(workspace.root, files, 0, halves.parent_share, keep, halves.kept)
+    # Both halves send what the other needs as soon as they have read theirs; this side's goes
+    # out from a thread while the child's comes in (each may be larger than a pipe holds).
+    sending = _send_meanwhile(writer, (mine.prepared, mine.heads))
     theirs = _receive(reader)
-    if theirs is None:
+    if not sending.done() or theirs is None:
         return None
-    their_prepared, their_heads, their_load, their_ids, their_part = theirs
+    their_prepared, their_heads, their_ids, their_part = theirs
+    mine.prepared.clear()
+    half = _settle_half(workspace, files, mine, their_prepared, their_heads)
     if keep is not None:
         for relpath, prepared in their_prepared.items():
             if not isinstance(prepared, Diagnostic):
                 keep(relpath, prepared, their_ids.get(relpath))
         if their_part and halves.part is not None:
             keep.take_part(halves.part, [(their_ids.get(relpath), *row) for relpath, row in their_part.items()])
-    _send(writer, (mine.prepared, mine.heads))
-    half = _settle_half(workspace, files, mine, their_prepared, their_heads)
     del their_prepared, theirs  # kept or validated: only the documents are needed from here on
-    mine.prepared.clear()
-    found = workspace.load_diagnostics + their_load + _judge(half, today, 0)
+    found = workspace.load_diagnostics + _judge(half, today, 0)
     outcome = _receive(reader)
     if outcome is None:
         return None
-    found += outcome
+    their_load, their_findings = outcome
+    found += their_load
+    found += their_findings
     lifetime.keep(half)  # only now: a failed child means a serial load, and this half is freed first
     matched = (
         ids is not None
@@ -292,25 +296,23 @@ def _child_half(  # pragma: no cover - runs in the forked child
     writer: int,
     part: int | None = None,
 ) -> None:
-    from sobctl.repo.workspace import settle
-
     writing = _PartWriter(part) if kept and part is not None else None
     mine = _read_half(workspace.root, files, 1, parent_share, None, kept, writing)
     rows = writing.finish() if writing is not None else {}
-    settled_units = Workspace(root=workspace.root)
-    settle(settled_units, [(path, folder) for path, folder in files if path in mine.units],
-           {path: mine.outcomes[path] for path in mine.units})
     # The parent needs the other documents to validate, and the units' preparations (made only
     # when it keeps them) to keep them, with the ids of the bytes they were made from.
-    _send(writer, (mine.prepared, mine.heads, settled_units.load_diagnostics, mine.read_ids, rows))
-    mine.prepared.clear()
+    sending = _send_meanwhile(writer, (mine.prepared, mine.heads, mine.read_ids, rows))
     theirs = _receive(reader)
-    if theirs is None:
+    if not sending.done() or theirs is None:
         raise RuntimeError("the parent went away")
+    mine.prepared.clear()
     their_prepared, their_heads = theirs
+    settled_before = len(workspace.load_diagnostics)
     half = _settle_half(workspace, files, mine, their_prepared, their_heads)
     del their_prepared, theirs
-    _send(writer, _judge(half, today, 1))
+    # The load diagnostics of this half's units: the parent reports every other one itself.
+    units_load = [found for found in workspace.load_diagnostics[settled_before:] if found.path in mine.units]
+    _send(writer, (units_load, _judge(half, today, 1)))
 
 
 class _PartWriter:
@@ -444,11 +446,44 @@ def _same_files(workspace: Workspace, files: list[tuple[str, Folder]], ids: dict
     return len(read) == len(ids) and read.issuperset(ids) and len(files) + 1 == workspace.files
 
 
-def _send(descriptor: int, value: Any) -> None:
+class _Sending:
+    """A value being written to a pipe by a thread (see :func:`_send_meanwhile`)."""
+
+    def __init__(self, descriptor: int, data: bytes) -> None:
+        import threading
+
+        self.failed = False
+        self.thread = threading.Thread(target=self._write, args=(descriptor, data), daemon=True)
+        self.thread.start()
+
+    def _write(self, descriptor: int, data: bytes) -> None:
+        try:
+            _write_all(descriptor, data)
+        except OSError:
+            self.failed = True
+
+    def done(self) -> bool:
+        """Wait for the write to end; whether all of it went through."""
+        self.thread.join()
+        return not self.failed
+
+
+def _send_meanwhile(descriptor: int, value: Any) -> _Sending:
+    """Send ``value`` as :func:`_send` does, from a thread: the caller can receive meanwhile
+    (two processes that both send first would otherwise each wait for the other to read)."""
     data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_LENGTH.pack(len(data)) + data)
+    return _Sending(descriptor, _LENGTH.pack(len(data)) + data)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
     while view:
         view = view[os.write(descriptor, view) :]
+
+
+def _send(descriptor: int, value: Any) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_all(descriptor, _LENGTH.pack(len(data)) + data)
 
 
 def _receive(descriptor: int) -> Any:

@@ -155,23 +155,99 @@ def test_the_console_command_ends_without_freeing_and_says_everything(repo: Path
     assert "Traceback" not in shell.stderr and shell.stdout.strip() in {"0", "1", "141"}
 
 
+def same_document(first: object, second: object) -> bool:
+    """Equal, and every model in them (nested ones too) with the same fields set."""
+    from pydantic import BaseModel
+
+    if isinstance(first, BaseModel):
+        return (
+            isinstance(second, BaseModel) and first == second and first.model_fields_set == second.model_fields_set
+            and all(same_document(getattr(first, name), getattr(second, name)) for name in first.model_fields_set)
+        )
+    if isinstance(first, list):
+        return isinstance(second, list) and len(first) == len(second) and all(map(same_document, first, second))
+    return bool(first == second)
+
+
 def test_json_made_from_a_valid_document_reads_back_as_the_same_document(template: Path) -> None:
-    """The halves write a valid document's JSON without the checks a mere parse needs: JSON mode
-    must read exactly what Python mode read, for every document of a repository with findings."""
+    """A valid document's JSON is written without the checks a mere parse needs: from the parsed
+    mapping (a serial load) or from the model (the halves' fill of the parse cache). JSON mode
+    must read exactly the document Python mode read, every field set as it was, for every
+    document of a repository with findings, the demo region's and one that takes a timestamp."""
+    from sobctl.checks.split import _json_of
     from sobctl.repo.workspace import FOLDERS, read_and_validate
 
+    demo = Path(__file__).resolve().parents[1]
     compared = 0
+    for root in (template, demo):
+        for folder in FOLDERS:
+            for path in sorted((root / folder.name).glob("*.yaml")):
+                prepared, _raw, (document, _problems) = read_and_validate(
+                    root, f"{folder.name}/{path.name}", folder.model, True
+                )
+                if document is None:
+                    continue
+                assert same_document(folder.model.model_validate_json(_json_of(document)), document), path
+                if prepared is not None and prepared[0] == "json":
+                    assert same_document(folder.model.model_validate_json(prepared[1]), document), path
+                compared += 1
+    assert compared > 380
+
+
+def test_the_console_command_leaves_the_parse_cache_to_a_detached_process(repo: Path) -> None:
+    """A cold console run in halves answers first, then fills the parse cache from a process of
+    its own (the verdict itself is kept before the answer). The cache it fills holds every valid
+    document under the id of its bytes, reading back as the document; the next run after an
+    edit makes its record from it and gives the serial verdict; a run that needs it meanwhile
+    waits for it."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import TODAY
+    from sobctl.repo import cache
+    from sobctl.repo.files import wait_for_lock
+    from sobctl.repo.workspace import FOLDERS, read_and_validate
+
+    patched = ("import sys, sobctl.checks.split as split; split.SPLIT_MIN_DOCUMENTS = 1; "
+               "from sobctl.cli.app import run; sys.argv[0] = 'sobctl'; run()")
+    command = [sys.executable, "-c", patched, "validate", "--repo", str(repo), "--as-of", TODAY, "--format", "json"]
+    env = {**os.environ, "SOBCTL_JOBS": "2"}
+    with pytest.MonkeyPatch.context() as patch:
+        expected = serial(repo, patch)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 1 and done.stdout == expected and done.stderr == ""
+    store = repo / ".git" / "sobctl-cache"
+    assert (store / "result").is_file()
+    assert wait_for_lock(store / cache.FILLING, 60)
+    stores = cache.parse_store(repo)
+    assert stores is not None
+    kept = 0
     for folder in FOLDERS:
-        for path in sorted((template / folder.name).glob("*.yaml")):
-            prepared, _raw, (document, _problems) = read_and_validate(
-                template, f"{folder.name}/{path.name}", folder.model, True
-            )
-            if document is None or prepared is None or prepared[0] != "json":
+        for path in sorted((repo / folder.name).glob("*.yaml")):
+            _prepared, raw, (document, _problems) = read_and_validate(repo, f"{folder.name}/{path.name}",
+                                                                       folder.model, False)
+            stored = stores.get(cache.blob_id(raw)) if raw is not None else None
+            if document is None or document.model_dump().get(folder.id_field) != path.stem:
+                assert stored is None, path  # invalid or misnamed: read again next time
                 continue
-            again = folder.model.model_validate_json(prepared[1])
-            assert again == document and again.model_fields_set == document.model_fields_set, path
-            compared += 1
-    assert compared > 300
+            assert stored is not None and stored[0] == "json", path
+            assert same_document(folder.model.model_validate_json(bytes(stored[1])), document), path
+            kept += 1
+    stores.close()
+    assert kept > 250
+    # The next run after an edit, started at once after another cold one, waits for the fill
+    # and makes its record from it.
+    shutil.rmtree(store)
+    assert subprocess.run(command, capture_output=True, text=True, env=env, check=False).stdout == expected
+    editor = Editor(repo, 7)
+    history = [editor.edit() for _ in range(3)]
+    with pytest.MonkeyPatch.context() as patch:
+        expected = serial(repo, patch)
+    again = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert again.stdout == expected, history
+    assert json.loads(again.stdout)["summary"]["errors"] > 0
+    assert (store / "record").is_file()  # made from the parse cache: the run was not another cold one
 
 
 def test_no_model_takes_a_float_or_a_free_form_mapping() -> None:

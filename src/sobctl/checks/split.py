@@ -14,6 +14,10 @@ the parent judges the other half meanwhile.
 
 Either way the result is the same list of findings in another order (callers sort it), and a
 child that fails costs time, never a finding: the parent then does that half itself.
+
+A full load that keeps a parse cache makes none of it while the answer is awaited: both halves
+hold every valid document as a model, and once the verdict is out the child writes its units'
+JSON and the parent (through ``sobctl.lifetime.after_output``) everything else (:class:`Fill`).
 """
 
 from __future__ import annotations
@@ -123,8 +127,8 @@ class HalfWorkspace(Workspace):
 class _Half:
     """What one half read and made of its files."""
 
-    prepared: dict[str, Prepared | Diagnostic]  # its own files, by path (units' only when kept)
-    read_ids: dict[str, str | None]  # the content id of every file it read (None: unreadable)
+    prepared: dict[str, Prepared | Diagnostic]  # its own files but units, by path
+    read_ids: dict[str, str | None]  # the content id of every file it read (when hashed; None: unreadable)
     heads: dict[str, str]  # its own units' heads, by unit id
     outcomes: dict[str, Any]  # its own files' outcomes, by path
     units: set[str]  # its own units' paths
@@ -135,9 +139,9 @@ def halves_apply(files: list[tuple[str, Folder]]) -> bool:
     return len(files) >= SPLIT_MIN_DOCUMENTS and jobs() >= 2 and hasattr(os, "fork")
 
 
-#: Of every 40 files of a kind, how many the parent reads. Measured on the national repository:
-#: 18, 19, 20, 21, 22 gave 2.23, 2.18, 2.14, 2.18, 2.22 s (median of 5, alternating): the time the
-#: parent spends waiting for git's listing is about what the child spends writing its part.
+#: Of every 40 files of a kind, how many the parent reads. Measured on the national repository
+#: (cold, the parse cache filled after the answer): 18, 19, 20 gave 2.09, 2.00, 2.02 s (median of
+#: 5): the parent's share of waiting for git's listing is small against the noise.
 PARENT_SHARE = 20
 
 
@@ -148,12 +152,12 @@ class Halves:
     workspace: Workspace  # this process's: sobctl.yaml and the discovery's diagnostics
     files: list[tuple[str, Folder]]
     today: dt.date
-    kept: bool  # the parent keeps the preparations (the child makes its units' for it)
+    kept: bool  # a parse cache is wanted: both halves hash what they read and the child stays to fill it
     parent_share: int  # of every 40 files of a kind, how many are the parent's
     child: int
     reader: int
     writer: int
-    part: int | None  # an anonymous file the child writes its units' preparations to (when kept)
+    part: int | None  # an anonymous file the child writes its units' JSON to (when kept)
 
     def cancel(self) -> None:
         """Stop the child (it has sent all it will send, or its work is not wanted)."""
@@ -166,6 +170,51 @@ class Halves:
             os.kill(self.child, signal.SIGKILL)
         with contextlib.suppress(OSError):
             os.waitpid(self.child, 0)
+
+
+@dataclass
+class Fill:
+    """What a parse cache is made of after a full load in halves, once the verdict is out: every
+    valid document's JSON, serialised from the models both halves already hold (the child
+    writes its units' to an anonymous file meanwhile, without being asked).
+
+    A model's JSON validates to an equal model: the models take no float, no free-form mapping
+    and no alias, every validator after the fields is a check, and the fields a document did not
+    set stay unset (``tests/test_halves.py`` reads every document back). An invalid or unreadable
+    document is not kept: the next run reads it again."""
+
+    halves: Halves
+    half: HalfWorkspace  # this process's half: its own units and every other document
+    ids: dict[str, str | None]  # the content id of every file read, by path
+    own_units: set[str]  # the paths of this half's units
+
+    def write(self, keep: Keep) -> None:
+        """Hand every document's JSON to ``keep`` (the child's units' as its part); raises
+        ``OSError`` when the child's part did not come."""
+        targets: dict[str, dict[str, Any]] = {
+            "program": self.half.programs, "unit": self.half.units,
+            "person": self.half.people, "agreement": self.half.agreements,
+        }
+        ids = self.ids
+        for relpath, folder in self.halves.files:
+            content_id = ids.get(relpath)
+            if content_id is None or (folder.kind == "unit" and relpath not in self.own_units):
+                continue
+            document = dict.get(targets[folder.kind], relpath.rsplit("/", 1)[1].removesuffix(".yaml"))
+            if document is not None:
+                keep(relpath, ("json", _json_of(document)), content_id)
+        rows = _receive(self.halves.reader)
+        if rows is None or self.halves.part is None:
+            raise OSError("the child's part of the parse cache did not come")
+        keep.take_part(self.halves.part, [(ids.get(relpath), *row) for relpath, row in rows.items()])
+
+    def close(self) -> None:
+        self.halves.cancel()
+
+
+def _json_of(document: Any) -> bytes:
+    """A model's JSON, as its validator reads it back (see :class:`Fill`)."""
+    return bytes(document.__pydantic_serializer__.to_json(document, exclude_unset=True))
 
 
 def start_halves(root: Path, today: dt.date, kept: bool) -> Halves | None:
@@ -184,36 +233,41 @@ def check_in_halves(
     workspace: Workspace,
     files: list[tuple[str, Folder]],
     today: dt.date,
-    keep: Keep | None = None,
+    kept: bool = False,
     ids: dict[str, str] | None = None,
-) -> tuple[list[Diagnostic], bool] | None:
+) -> tuple[list[Diagnostic], bool, Fill | None] | None:
     """Load ``files`` into two half workspaces (``workspace``, from ``start_workspace``, is this
     process's: it holds sobctl.yaml and the discovery's diagnostics) and run every rule: see
     :func:`finish_halves`."""
-    halves = _fork_half(workspace, files, today, keep is not None, PARENT_SHARE)
-    return finish_halves(halves, keep, ids) if halves is not None else None
+    halves = _fork_half(workspace, files, today, kept, PARENT_SHARE)
+    return finish_halves(halves, ids) if halves is not None else None
 
 
 def finish_halves(
     halves: Halves,
-    keep: Keep | None,
     ids: dict[str, str] | None,
-) -> tuple[list[Diagnostic], bool] | None:
-    """This process's half, then the child's findings: every load diagnostic and finding, and
-    whether every file read had the content id ``ids`` gives it (and no other file was read);
-    None when the child failed before the rules (the caller then loads serially). ``keep`` is
-    handed every file's preparation, the child's included, with the id of the bytes it was
-    made from."""
+) -> tuple[list[Diagnostic], bool, Fill | None] | None:
+    """This process's half, then the child's findings: every load diagnostic and finding, whether
+    every file read had the content id ``ids`` gives it (and no other file was read), and, when
+    the halves were started ``kept``, what fills the parse cache (the caller writes it, or closes
+    it); None when the child failed before the rules (the caller then loads serially)."""
+    fill: Fill | None = None
     try:
-        return _parent_half(halves, keep, ids)
+        found = _parent_half(halves, ids)
+        if found is None:
+            return None
+        findings, matched, fill = found
+        return findings, matched, fill
     finally:
-        halves.cancel()
+        if fill is None:
+            halves.cancel()
 
 
 def _fork_half(
     workspace: Workspace, files: list[tuple[str, Folder]], today: dt.date, kept: bool, parent_share: int
 ) -> Halves | None:
     part = _anonymous_file() if kept else None
+    kept = kept and part is not None
     to_child, from_parent = os.pipe()
     to_parent, from_child = os.pipe()
     try:
@@ -228,6 +282,7 @@ def _fork_half(
         try:
             os.close(from_parent)
             os.close(to_parent)
+            _quiet()
             _child_half(workspace, files, today, kept, parent_share, reader=to_child, writer=from_child, part=part)
             status = 0
         finally:
@@ -236,6 +291,16 @@ def _fork_half(
     os.close(from_child)
     return Halves(workspace, files, today, kept, parent_share, child, reader=to_parent, writer=from_parent,
                   part=part)
+
+
+def _quiet() -> None:  # pragma: no cover - runs in the forked child
+    """Let go of the command's output: the child may outlive the command (filling the parse
+    cache), and whoever reads the command's output must not wait for it."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for descriptor in (0, 1, 2):
+        with contextlib.suppress(OSError):
+            os.dup2(null, descriptor)
+    os.close(null)
 
 
 def _anonymous_file() -> int | None:
@@ -248,27 +313,20 @@ def _anonymous_file() -> int | None:
 
 def _parent_half(
     halves: Halves,
-    keep: Keep | None,
     ids: dict[str, str] | None,
-) -> tuple[list[Diagnostic], bool] | None:
+) -> tuple[list[Diagnostic], bool, Fill | None] | None:
     workspace, files, today, reader, writer = halves.workspace, halves.files, halves.today, halves.reader, halves.writer
-    mine = _read_half(workspace.root, files, 0, halves.parent_share, keep, halves.kept)
+    mine = _read_half(workspace.root, files, 0, halves.parent_share, halves.kept)
     # Both halves send what the other needs as soon as they have read theirs; this side's goes
     # out from a thread while the child's comes in (each may be larger than a pipe holds).
     sending = _send_meanwhile(writer, (mine.prepared, mine.heads))
     theirs = _receive(reader)
     if not sending.done() or theirs is None:
         return None
-    their_prepared, their_heads, their_ids, their_part = theirs
+    their_prepared, their_heads, their_ids = theirs
     mine.prepared.clear()
     half = _settle_half(workspace, files, mine, their_prepared, their_heads)
-    if keep is not None:
-        for relpath, prepared in their_prepared.items():
-            if not isinstance(prepared, Diagnostic):
-                keep(relpath, prepared, their_ids.get(relpath))
-        if their_part and halves.part is not None:
-            keep.take_part(halves.part, [(their_ids.get(relpath), *row) for relpath, row in their_part.items()])
-    del their_prepared, theirs  # kept or validated: only the documents are needed from here on
+    del their_prepared, theirs  # validated
     found = workspace.load_diagnostics + _judge(half, today, 0)
     outcome = _receive(reader)
     if outcome is None:
@@ -283,7 +341,8 @@ def _parent_half(
         and all(ids.get(relpath) == read for relpath, read in their_ids.items())
         and _same_files(workspace, files, ids)
     )
-    return found, matched
+    fill = Fill(halves, half, {**mine.read_ids, **their_ids}, mine.units) if halves.kept else None
+    return found, matched, fill
 
 
 def _child_half(  # pragma: no cover - runs in the forked child
@@ -296,12 +355,9 @@ def _child_half(  # pragma: no cover - runs in the forked child
     writer: int,
     part: int | None = None,
 ) -> None:
-    writing = _PartWriter(part) if kept and part is not None else None
-    mine = _read_half(workspace.root, files, 1, parent_share, None, kept, writing)
-    rows = writing.finish() if writing is not None else {}
-    # The parent needs the other documents to validate, and the units' preparations (made only
-    # when it keeps them) to keep them, with the ids of the bytes they were made from.
-    sending = _send_meanwhile(writer, (mine.prepared, mine.heads, mine.read_ids, rows))
+    mine = _read_half(workspace.root, files, 1, parent_share, kept)
+    # The parent needs the other documents to validate, with the ids of the bytes they came from.
+    sending = _send_meanwhile(writer, (mine.prepared, mine.heads, mine.read_ids))
     theirs = _receive(reader)
     if not sending.done() or theirs is None:
         raise RuntimeError("the parent went away")
@@ -313,6 +369,18 @@ def _child_half(  # pragma: no cover - runs in the forked child
     # The load diagnostics of this half's units: the parent reports every other one itself.
     units_load = [found for found in workspace.load_diagnostics[settled_before:] if found.path in mine.units]
     _send(writer, (units_load, _judge(half, today, 1)))
+    if kept and part is not None:
+        # The verdict is out: now this half's units' JSON for the parse cache (see ``Fill``), at
+        # the lowest priority: the parent is still finishing the answer.
+        with contextlib.suppress(OSError):
+            os.nice(19)
+        writing = _PartWriter(part)
+        for relpath, folder in files:
+            if folder.kind == "unit" and relpath in mine.units and mine.read_ids.get(relpath) is not None:
+                document = dict.get(half.units, relpath.rsplit("/", 1)[1].removesuffix(".yaml"))
+                if document is not None:
+                    writing.add(relpath, _json_of(document))
+        _send(writer, writing.finish())
 
 
 class _PartWriter:
@@ -361,19 +429,14 @@ def _read_half(
     files: list[tuple[str, Folder]],
     part: int,
     parent_share: int,
-    keep: Keep | None,
-    kept: bool,
-    units_to: _PartWriter | None = None,
+    hashed: bool,
 ) -> _Half:
     """Read, parse and validate this half's files. The other half receives its programs,
-    people and agreements as JSON; units' preparations are made only when ``kept`` (for the
-    cache). Every file's content id is computed from the bytes read."""
+    people and agreements as JSON (units go as heads). With ``hashed``, every file's content id
+    is computed from the bytes read."""
     from sobctl.repo.cache import blob_id
     from sobctl.repo.workspace import UnitHead, file_name_problem, read_and_validate
 
-    # The parent keeps its units' preparations as they are made; the child sends them (with
-    # their CRC, made here) for the parent to keep.
-    sending_units = keep is None and kept
     prepared: dict[str, Prepared | Diagnostic] = {}
     read_ids: dict[str, str | None] = {}
     heads: dict[str, str] = {}
@@ -381,23 +444,15 @@ def _read_half(
     units = _share([item for item in files if item[1].kind == "unit"], part, parent_share)
     others = _share([item for item in files if item[1].kind != "unit"], part, parent_share)
     for relpath, folder in units + others:
-        item, raw, outcome = read_and_validate(root, relpath, folder.model, kept or folder.kind != "unit")
+        is_unit = folder.kind == "unit"
+        item, raw, outcome = read_and_validate(root, relpath, folder.model, not is_unit)
         outcomes[relpath] = outcome
-        content_id = read_ids[relpath] = blob_id(raw) if kept and raw is not None else None
-        if item is not None:
-            if units_to is not None and folder.kind == "unit" and not isinstance(item, Diagnostic) \
-                    and item[0] == "json":
-                units_to.add(relpath, item[1])  # the parent copies the whole part into the parse cache
-                item = None
-            elif sending_units and not isinstance(item, Diagnostic) and item[0] == "json":
-                item = (*item, zlib.crc32(item[1]))
-        if item is not None:
-            if sending_units or folder.kind != "unit":
-                prepared[relpath] = item
-            if keep is not None and not isinstance(item, Diagnostic):
-                keep(relpath, item, content_id)
+        if hashed:
+            read_ids[relpath] = blob_id(raw) if raw is not None else None
+        if item is not None and not is_unit:
+            prepared[relpath] = item
         document = outcome[0]
-        if isinstance(document, Unit) and file_name_problem(relpath, folder, document.hsa_id) is None:
+        if is_unit and isinstance(document, Unit) and file_name_problem(relpath, folder, document.hsa_id) is None:
             heads[document.hsa_id] = UnitHead.of(document).dump()
     return _Half(prepared, read_ids, heads, outcomes, {relpath for relpath, _folder in units})
 

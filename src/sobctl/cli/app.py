@@ -198,10 +198,12 @@ def main() -> None:
     from sobctl import lifetime
 
     if lifetime.kept():
-        # End now, without freeing what was kept (the system takes the memory back at once).
+        # End now, without freeing what was kept (the system takes the memory back at once),
+        # once the output is out and what only the next command needs has been handed on.
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more can be said
                 stream.flush()
+        lifetime.finish_detached()
         os._exit(code)
     sys.exit(code)
 

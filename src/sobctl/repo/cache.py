@@ -548,6 +548,10 @@ def load_blobs(state: TreeState, name: str = "blobs") -> BlobStore:
     Only the index is read and checked here; the JSON documents are read one by one as they
     are used, from the same open file (a new cache written meanwhile replaces the file's name,
     never these bytes), each checked against its own CRC."""
+    if name == "blobs":
+        from sobctl.repo.files import wait_for_lock
+
+        wait_for_lock(state.cache_dir / FILLING, FILL_WAIT)  # a cold run's parse cache being filled
     try:
         fd = os.open(state.cache_dir / name, os.O_RDONLY)
     except OSError:
@@ -850,26 +854,31 @@ def _validate_listed(
     record: Any = None  # what the verdict rests on, for the next run to judge only what changes
     damaged = False  # a stored document failed its CRC (and was read from disk instead)
     settled = False  # the run read only bytes whose content ids it checked: no need to list the tree again
+    fill: Any = None  # what fills the parse cache once the verdict is out (a full load in halves)
     if base.empty:
-        # A full parse: stream every result into a new base as it is made; no delta applies to it.
-        # It keeps no dependency record: tracking every lookup would cost a first run a third
-        # more; the next run that finds the tree changed makes one from the parse cache.
-        from sobctl.repo.files import atomic_stream
-
+        # A full parse: a new base of every result; no delta applies to it. It keeps no
+        # dependency record: tracking every lookup would cost a first run a third more; the
+        # next run that finds the tree changed makes one from the parse cache.
         files = state.files
         try:
-            with atomic_stream(state.cache_dir / "blobs", durable=False) as stream:
-                writer = BlobWriter(stream, state.base)
+            if track:  # an act needs the record now
+                from sobctl.repo.files import atomic_stream
 
-                keep = _Keeper(writer, files)
-
-                if track:  # an act needs the record now
+                with atomic_stream(state.cache_dir / "blobs", durable=False) as stream:
+                    writer = BlobWriter(stream, state.base)
+                    keep = _Keeper(writer, files)
                     found, record = _check_tracked(root, today, {}, keep, files, finish=writer.finish)
-                else:
-                    # Files whose bytes all proved to have their listed ids need no second listing.
-                    started = early.pop() if early else None
-                    findings, count, settled = _check_full(root, today, {}, keep, writer.finish, files, started)
-                    found = (findings, Summary.of(findings, count))
+            else:
+                # Files whose bytes all proved to have their listed ids need no second listing.
+                started = early.pop() if early else None
+                new_base = _NewBase(state)
+                try:
+                    findings, count, settled, fill = _check_full(root, today, {}, new_base, new_base.finish, files,
+                                                                 started)
+                except BaseException:
+                    new_base.discard()
+                    raise
+                found = (findings, Summary.of(findings, count))
         except OSError:
             found = _check(root, today, {}, None)
         _drop(state, "blobs-delta")
@@ -915,6 +924,8 @@ def _validate_listed(
     if damaged or after is None or after.key != state.key:
         # Files changed while they were read (what was stored may not match the ids it is filed
         # under), or the parse cache is damaged: keep nothing from this run.
+        if fill is not None:
+            fill.close()
         _drop(state, "blobs", "blobs-delta", "result", "record")
         if handoff is not None:
             for store in (handoff.pop("base", None), handoff.pop("delta", None)):
@@ -923,6 +934,8 @@ def _validate_listed(
             handoff.clear()
         return found
     store_result(state, *found)
+    if fill is not None:
+        _fill_later(state, fill)
     if record is not None:
         from sobctl.checks import incremental
 
@@ -932,17 +945,92 @@ def _validate_listed(
     return found
 
 
+#: The lock a process filling the parse cache holds (see :func:`_fill_later`).
+FILLING = "filling"
+#: How long a command that needs the parse cache waits for one being filled.
+FILL_WAIT = 30.0
+
+
+def _fill_later(state: TreeState, fill: Any) -> None:
+    """Write the parse cache from ``fill`` (``checks.split.Fill``) once the command's answer is
+    out (``sobctl.lifetime.after_output``). The lock on ``filling`` is taken now and held until
+    the cache is written, so a command that needs it meanwhile waits (:func:`load_blobs`)."""
+    from sobctl import lifetime
+    from sobctl.repo.files import atomic_stream, hold_lock
+
+    lock = hold_lock(state.cache_dir / FILLING)
+    if lock is None:  # another process is filling it: leave it to that one
+        fill.close()
+        return
+
+    def write() -> None:
+        try:
+            with atomic_stream(state.cache_dir / "blobs", durable=False) as stream:
+                writer = BlobWriter(stream, state.base)
+                fill.write(_Keeper(writer, {}))
+                writer.finish()
+        except OSError:
+            pass  # no parse cache: the next run that needs one parses afresh
+        finally:
+            fill.close()
+            os.close(lock)
+
+    lifetime.after_output(write)
+
+
+class _NewBase:
+    """A new base store, written as a serial load's preparations come (opened at the first)."""
+
+    def __init__(self, state: TreeState) -> None:
+        self.state = state
+        self.stack: contextlib.ExitStack | None = None
+        self.writer: BlobWriter | None = None
+
+    def _writer(self) -> BlobWriter:
+        if self.writer is None:
+            from sobctl.repo.files import atomic_stream
+
+            stack = contextlib.ExitStack()
+            stream = stack.enter_context(atomic_stream(self.state.cache_dir / "blobs", durable=False))
+            self.stack, self.writer = stack, BlobWriter(stream, self.state.base)
+        return self.writer
+
+    def __call__(self, relpath: str, prepared: tuple[Any, ...], content_id: str | None = None) -> None:
+        content_id = content_id or self.state.files.get(relpath)
+        if content_id is not None:
+            self._writer().add(content_id, prepared)
+
+    def take_part(self, descriptor: int, rows: list[tuple[str | None, int, int, int]]) -> None:
+        self._writer().add_part(descriptor, rows)
+
+    def finish(self) -> None:
+        """Complete the store (when anything was kept)."""
+        if self.writer is not None and self.stack is not None:
+            self.writer.finish()
+            stack, self.stack = self.stack, None
+            stack.close()
+
+    def discard(self) -> None:
+        """Leave no trace of a store begun."""
+        if self.stack is not None:
+            stack, self.stack = self.stack, None
+            stack.__exit__(OSError, OSError("discarded"), None)
+
+
 def _start_a_full_run(root: Path, today: dt.date, early: list[Any]) -> Callable[[], None] | None:
     """When no verdict and no parse cache are stored at all (a first run), what a full run
     does first, to be done while git lists the tree: import the models, the loading and the
     rules (~0.07 s), discover the files and start the child that reads and judges its half
     (put in ``early``); None when something may be stored."""
+    from sobctl.repo.files import wait_for_lock
+
     git_dir = root / ".git"
     if (
         "GIT_DIR" in os.environ
         or not git_dir.is_dir()
         or (git_dir / "sobctl-cache" / "result").exists()
         or (git_dir / "sobctl-cache" / "blobs").exists()
+        or not wait_for_lock(git_dir / "sobctl-cache" / FILLING, 0)  # a parse cache on its way
     ):
         return None
 
@@ -991,7 +1079,9 @@ def _check(
     finish: Callable[[], None] | None = None,
 ) -> tuple[list[Diagnostic], Summary]:
     """Load (with ``known`` parse results), run every rule, locate: ``validate_repository``."""
-    found, files, _settled = _check_full(root, today, known, keep, finish)
+    found, files, _settled, fill = _check_full(root, today, known, keep, finish)
+    if fill is not None:
+        fill.close()
     return found, Summary.of(found, files)
 
 
@@ -1003,11 +1093,13 @@ def _check_full(
     finish: Callable[[], None] | None = None,
     ids: dict[str, str] | None = None,
     started: Any = None,
-) -> tuple[list[Diagnostic], int, bool]:
-    """``_check``'s findings (located and sorted) and count of files, and whether every file read
-    had the content id ``ids`` gives it and no other was read (a large repository loaded whole
-    is read and judged in two halves, one per core; ``started``: halves already at work).
-    ``keep`` is handed every preparation with the id of its bytes when it is known."""
+) -> tuple[list[Diagnostic], int, bool, Any]:
+    """``_check``'s findings (located and sorted) and count of files, whether every file read
+    had the content id ``ids`` gives it and no other was read, and what fills the parse cache
+    when the halves did the work (``checks.split.Fill``; None otherwise). A large repository
+    loaded whole is read and judged in two halves, one per core (``started``: halves already at
+    work); they leave the parse cache to be filled once the verdict is out. A serial load hands
+    ``keep`` every preparation as it is made (``finish`` after the last one)."""
     import gc
 
     from sobctl.checks.split import check_in_halves, finish_halves, halves_apply, run_checks_split
@@ -1015,16 +1107,17 @@ def _check_full(
 
     paused = gc.isenabled()
     gc.disable()  # as in load_workspace: the loaded documents form no cycles
+    fill: Any = None
     try:
         if started is not None:
             workspace, files = started.workspace, started.files
-            halves = finish_halves(started, keep, ids)
+            halves = finish_halves(started, ids)
         else:
             workspace, files = start_workspace(root)
             whole = not known and halves_apply(files)
-            halves = check_in_halves(workspace, files, today, keep, ids) if whole else None
+            halves = check_in_halves(workspace, files, today, keep is not None, ids) if whole else None
         if halves is not None:
-            found, settled = halves
+            found, settled, fill = halves
         else:
             if not known and halves_apply(files):  # the halves failed: start again, whole
                 workspace, files = start_workspace(root)
@@ -1034,11 +1127,15 @@ def _check_full(
             known.clear()
             found = workspace.load_diagnostics + run_checks_split(workspace, today)
             settled = False
-        if finish is not None:
-            finish()
+            if finish is not None:
+                finish()
+        resolve_locations(root, found)
+        found.sort(key=Diagnostic.sort_key)
+    except BaseException:
+        if fill is not None:
+            fill.close()
+        raise
     finally:
         if paused:
             gc.enable()
-    resolve_locations(root, found)
-    found.sort(key=Diagnostic.sort_key)
-    return found, workspace.files, settled
+    return found, workspace.files, settled, fill

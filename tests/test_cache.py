@@ -132,6 +132,21 @@ def test_renames_deletions_and_new_files(repo: Path) -> None:
     assert same_both_ways(repo) == report
 
 
+def test_edits_inside_a_folder_git_does_not_track_yet_are_seen(repo: Path) -> None:
+    """A content folder none of whose files is committed yet (git names the folder, not its
+    files): an edit of a file in it is a new tree all the same, and so is a new empty folder."""
+    git(repo, "rm", "-rq", "--cached", "agreements")
+    git(repo, "-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-qm", "agreements not yet")
+    first = same_both_ways(repo)
+    agreement = sorted((repo / "agreements").glob("*.yaml"))[0]
+    agreement.write_text(agreement.read_text(encoding="utf-8") + "unknown_field: 1\n", encoding="utf-8")
+    report = same_both_ways(repo)
+    assert report != first
+    assert ("SOB011", f"agreements/{agreement.name}") in codes(report)
+    (repo / "agreements" / "drafts").mkdir()
+    assert same_both_ways(repo) != report
+
+
 def test_checkout_of_another_commit(repo: Path) -> None:
     first = same_both_ways(repo)
     for target in unit_files(repo)[:5]:

@@ -160,7 +160,10 @@ def tree_state(root: Path, today: dt.date, base: str | None = None, git_dir: Pat
             exact = exact and tag == "H" and (mode == "100644" or mode == "100755") and identity == blob
     for relpath in listing.untracked:
         if relpath.endswith("/"):
+            # A folder none of whose files git tracks: git names the folder, not its files, so
+            # each file in it (and each folder, empty ones too) is keyed here.
             files[relpath] = "folder"
+            files.update(_untracked_folder(root, relpath))
         else:
             identity = _worktree_id(root / relpath)
             if identity is not None:
@@ -324,6 +327,23 @@ def state_key(base: str, today: dt.date, root: Path, files: dict[str, str]) -> s
         f"{base}\0{today.isoformat()}\0{place}\0{lines}".encode("utf-8", "surrogateescape")
     )
     return digest.hexdigest()
+
+
+def _untracked_folder(root: Path, folder: str) -> dict[str, str]:
+    """The tree-state entries of everything under an untracked ``folder`` (``"dir/"``): each file
+    by its content id, each folder as such (links are not followed)."""
+    found: dict[str, str] = {}
+    for directory, folders, names in os.walk(root / folder):
+        where = Path(directory).relative_to(root).as_posix()
+        for name in folders:
+            path = Path(directory) / name
+            if path.is_symlink():  # walked as a file: its target is not followed
+                found[f"{where}/{name}"] = _worktree_id(path) or "missing"
+            else:
+                found[f"{where}/{name}/"] = "folder"
+        for name in names:
+            found[f"{where}/{name}"] = _worktree_id(Path(directory) / name) or "missing"
+    return found
 
 
 def _worktree_id(path: Path) -> str | None:

@@ -130,6 +130,36 @@ def test_a_file_changed_while_the_halves_read_is_not_cached_under_the_old_tree(
     assert validate(repo) == expected
 
 
+def test_bytes_read_before_a_change_the_listing_saw_are_never_kept(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unit read as it was, then changed before git listed it: listing the tree again would
+    give the same (new) tree, so the verdict on the old bytes must not be kept at all."""
+    import sobctl.repo.workspace as workspace
+
+    unit = sorted((repo / "units").glob("*.yaml"))[7]
+    relpath = f"units/{unit.name}"
+    old = unit.read_bytes()
+    in_halves(monkeypatch)
+    reading = workspace.read_and_validate
+    unit.write_bytes(old.replace(b"status: active", b"status: [broken"))  # what the listing sees
+    with monkeypatch.context() as patch:
+        expected = serial(repo, patch)
+
+    def read_before_the_change(root: Path, path: str, *args: object) -> object:
+        if path == relpath:  # the run read the bytes as they were a moment before
+            unit.write_bytes(old)
+            try:
+                return reading(root, path, *args)  # type: ignore[arg-type]
+            finally:
+                unit.write_bytes(old.replace(b"status: active", b"status: [broken"))
+        return reading(root, path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workspace, "read_and_validate", read_before_the_change)
+    assert validate(repo) != expected  # this run judged the old bytes
+    assert not (repo / ".git" / "sobctl-cache" / "result").exists()
+    monkeypatch.setattr(workspace, "read_and_validate", reading)
+    assert validate(repo) == expected
+
+
 def test_the_console_command_ends_without_freeing_and_says_everything(repo: Path) -> None:
     """The console command ends its process without freeing the loaded documents one by one
     (``sobctl.lifetime``); its output and exit code are whole all the same, in both formats."""

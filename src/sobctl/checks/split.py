@@ -235,7 +235,7 @@ def check_in_halves(
     today: dt.date,
     kept: bool = False,
     ids: dict[str, str] | None = None,
-) -> tuple[list[Diagnostic], bool, Fill | None] | None:
+) -> tuple[list[Diagnostic], bool | None, Fill | None] | None:
     """Load ``files`` into two half workspaces (``workspace``, from ``start_workspace``, is this
     process's: it holds sobctl.yaml and the discovery's diagnostics) and run every rule: see
     :func:`finish_halves`."""
@@ -246,9 +246,10 @@ def check_in_halves(
 def finish_halves(
     halves: Halves,
     ids: dict[str, str] | None,
-) -> tuple[list[Diagnostic], bool, Fill | None] | None:
+) -> tuple[list[Diagnostic], bool | None, Fill | None] | None:
     """This process's half, then the child's findings: every load diagnostic and finding, whether
-    every file read had the content id ``ids`` gives it (and no other file was read), and, when
+    every file read had the content id ``ids`` gives it (and no other file was read; None when a
+    file's bytes differ from the id given: see :func:`_matched`), and, when
     the halves were started ``kept``, what fills the parse cache (the caller writes it, or closes
     it); None when the child failed before the rules (the caller then loads serially)."""
     fill: Fill | None = None
@@ -314,7 +315,7 @@ def _anonymous_file() -> int | None:
 def _parent_half(
     halves: Halves,
     ids: dict[str, str] | None,
-) -> tuple[list[Diagnostic], bool, Fill | None] | None:
+) -> tuple[list[Diagnostic], bool | None, Fill | None] | None:
     workspace, files, today, reader, writer = halves.workspace, halves.files, halves.today, halves.reader, halves.writer
     mine = _read_half(workspace.root, files, 0, halves.parent_share, halves.kept)
     # Both halves send what the other needs as soon as they have read theirs; this side's goes
@@ -335,12 +336,7 @@ def _parent_half(
     found += their_load
     found += their_findings
     lifetime.keep(half)  # only now: a failed child means a serial load, and this half is freed first
-    matched = (
-        ids is not None
-        and all(ids.get(relpath) == read for relpath, read in mine.read_ids.items())
-        and all(ids.get(relpath) == read for relpath, read in their_ids.items())
-        and _same_files(workspace, files, ids)
-    )
+    matched = _matched(workspace, files, ids, mine.read_ids, their_ids)
     fill = Fill(halves, half, {**mine.read_ids, **their_ids}, mine.units) if halves.kept else None
     return found, matched, fill
 
@@ -487,6 +483,26 @@ def _judge(half: HalfWorkspace, today: dt.date, part: int) -> list[Diagnostic]:
     from sobctl.checks import run_checks
 
     return run_checks(half, today, share=(part, 2), whole=frozenset({"unit"}))
+
+
+def _matched(
+    workspace: Workspace,
+    files: list[tuple[str, Folder]],
+    ids: dict[str, str] | None,
+    *read: dict[str, str | None],
+) -> bool | None:
+    """Whether the files read are exactly those ``ids`` names, each with the id it gives (True);
+    None when a file's bytes are not what it names (or a file read is not named): it changed
+    while the run read it, and nothing the run made may be kept for that tree. A file that
+    could not be read says nothing either way."""
+    if ids is None:
+        return False
+    for read_ids in read:
+        for relpath, content_id in read_ids.items():
+            if content_id is not None and ids.get(relpath) != content_id:
+                return None
+    return all(content_id is not None for read_ids in read for content_id in read_ids.values()) and _same_files(
+        workspace, files, ids)
 
 
 def _same_files(workspace: Workspace, files: list[tuple[str, Folder]], ids: dict[str, str] | None) -> bool:

@@ -873,7 +873,9 @@ def _validate_listed(
     base = load_blobs(state)
     record: Any = None  # what the verdict rests on, for the next run to judge only what changes
     damaged = False  # a stored document failed its CRC (and was read from disk instead)
-    settled = False  # the run read only bytes whose content ids it checked: no need to list the tree again
+    # The run read only bytes whose content ids it checked (no need to list the tree again);
+    # None: some bytes read were not what the listing named (nothing may be kept).
+    settled: bool | None = False
     fill: Any = None  # what fills the parse cache once the verdict is out (a full load in halves)
     if base.empty:
         # A full parse: a new base of every result; no delta applies to it. It keeps no
@@ -940,7 +942,8 @@ def _validate_listed(
             if not handed:
                 base.close()
                 delta.close()
-    after = state if settled else tree_state(root, today, state.base)
+    # settled None: a file read was not what the listing named (it changed meanwhile).
+    after = state if settled else None if settled is None else tree_state(root, today, state.base)
     if damaged or after is None or after.key != state.key:
         # Files changed while they were read (what was stored may not match the ids it is filed
         # under), or the parse cache is damaged: keep nothing from this run.
@@ -1113,9 +1116,10 @@ def _check_full(
     finish: Callable[[], None] | None = None,
     ids: dict[str, str] | None = None,
     started: Any = None,
-) -> tuple[list[Diagnostic], int, bool, Any]:
+) -> tuple[list[Diagnostic], int, bool | None, Any]:
     """``_check``'s findings (located and sorted) and count of files, whether every file read
-    had the content id ``ids`` gives it and no other was read, and what fills the parse cache
+    had the content id ``ids`` gives it and no other was read (None: a file's bytes were not
+    what ``ids`` names), and what fills the parse cache
     when the halves did the work (``checks.split.Fill``; None otherwise). A large repository
     loaded whole is read and judged in two halves, one per core (``started``: halves already at
     work); they leave the parse cache to be filled once the verdict is out. A serial load hands

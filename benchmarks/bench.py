@@ -417,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
           f"after {os.getloadavg()[0]:.1f}\n")
     print(table(rows))
     for row in rows:
-        if row.times and any(row.fills):
+        if row.times and row.fills and statistics.median(row.fills) > 0:
             print(f"\n{row.name}: after each answer a detached process filled the parse cache "
                   f"for another {fmt(statistics.median(row.fills))} (median; not part of the times above).")
     by_name = {r.name: r.median() for r in rows}

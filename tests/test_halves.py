@@ -57,6 +57,58 @@ def test_halves_give_the_serial_verdict_with_and_without_the_cache(
         assert validate(repo, "--as-of", "2026-11-24") == serial(repo, monkeypatch, "--as-of", "2026-11-24"), history
 
 
+def record_as_sets(root: Path) -> dict[str, object]:
+    """The dependency record the cache holds for ``root`` at TODAY, as plain values (each key's
+    readers as a set of subject paths, whatever order the run numbered its subjects in)."""
+    import datetime as dt
+    from array import array
+
+    from conftest import TODAY
+    from sobctl.checks import incremental
+    from sobctl.repo import cache
+
+    day = dt.date.fromisoformat(TODAY)
+    state = cache.tree_state(root, day)
+    assert state is not None
+    record = incremental.load_record(state, day)
+    assert record is not None
+    subjects = record.subjects
+    return {
+        "files": record.files, "failed": record.failed, "load": record.load, "rules": record.rules,
+        "readers": {key: {subjects[i] for i in array("I", packed)} for key, packed in record.readers.items()},
+        "scope_people": dict(record.scope_people.items()), "email_people": dict(record.email_people.items()),
+        "heads": dict(record.heads.items()), "discovery": record.discovery, "subjects": set(subjects),
+    }
+
+
+def test_the_record_the_halves_make_after_the_answer_is_the_serial_runs(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a cold run in halves, the dependency record they made (both halves' rules run again
+    under a tracker) is the one a serial tracked run makes of the same tree, lookup for lookup;
+    the next run after an edit judges from it and gives the serial verdict."""
+    cache = repo / ".git" / "sobctl-cache"
+    with monkeypatch.context() as patch:
+        patch.setenv("SOBCTL_JOBS", "1")
+        validate(repo)  # a serial cold run: no record yet
+        (repo / "units" / "stray.txt").write_text("x", encoding="utf-8")
+        validate(repo)  # the tree changed: the record is made from the parse cache, serially
+        (repo / "units" / "stray.txt").unlink()
+        shutil.rmtree(cache)
+        validate(repo)
+        (repo / "units" / "stray.txt").write_text("x", encoding="utf-8")
+        validate(repo)
+        serial_record = record_as_sets(repo)
+    shutil.rmtree(cache)
+    in_halves(monkeypatch)
+    validate(repo)  # cold, in halves: the record comes after the answer (at once, in-process)
+    assert record_as_sets(repo) == serial_record
+    editor = Editor(repo, 3)
+    history = [editor.edit() for _ in range(4)]
+    expected = serial(repo, monkeypatch)
+    assert validate(repo) == expected, history
+
+
 def test_a_child_that_dies_costs_time_never_a_finding(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sobctl.checks.split as split
 

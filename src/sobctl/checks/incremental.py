@@ -557,9 +557,31 @@ class LazyWorkspace(Workspace):
 def record_of_full_run(workspace: Workspace, tracker: Tracker, files: dict[str, str],
                        found: list[Diagnostic], doc_paths: set[str]) -> Record:
     """The record of a full tracked run: ``found`` holds every located diagnostic."""
+    return record_of(
+        tracker, files, found, doc_paths, workspace.load_diagnostics,
+        lambda kind: dict.keys(workspace.documents(kind)), dict.values(workspace.people),
+        {unit_id: UnitHead.of(unit).dump() for unit_id, unit in dict.items(workspace.units)}, workspace.files,
+    )
+
+
+def record_of(
+    tracker: Tracker,
+    files: dict[str, str],
+    found: list[Diagnostic],
+    doc_paths: set[str],
+    load_diagnostics: list[Diagnostic],
+    loaded: Callable[[str], Any],
+    people: Iterable[Person],
+    heads: dict[str, str],
+    count: int,
+) -> Record:
+    """The record of a full tracked run, from its parts: ``found`` holds every located diagnostic
+    (those of loading are the very objects in ``load_diagnostics``), ``loaded(kind)`` the ids of
+    the documents of that kind that loaded, ``people`` every person, ``heads`` every unit's head
+    (``UnitHead.dump``) and ``count`` the files the run counted."""
     load: dict[str, list[Row]] = {}
     rules: dict[str, list[Row]] = {}
-    load_paths = {id(d) for d in workspace.load_diagnostics}
+    load_paths = {id(d) for d in load_diagnostics}
     discovered: list[Row] = []
     for item in found:
         if id(item) in load_paths:
@@ -579,11 +601,10 @@ def record_of_full_run(workspace: Workspace, tracker: Tracker, files: dict[str, 
     failed = set()
     for relpath in doc_paths:
         folder = _doc_path(relpath)
-        if folder is None or relpath[len(folder.name) + 1 : -5] not in dict.keys(workspace.documents(folder.kind)):
+        if folder is None or relpath[len(folder.name) + 1 : -5] not in loaded(folder.kind):
             failed.add(relpath)
-    scopes, emails = people_indexes(dict.values(workspace.people))
-    heads = Table.of({unit_id: UnitHead.of(unit).dump() for unit_id, unit in dict.items(workspace.units)})
-    return Record(dict(files), failed, load, rules, readers, scopes, emails, heads, (workspace.files, discovered),
+    scopes, emails = people_indexes(people)
+    return Record(dict(files), failed, load, rules, readers, scopes, emails, Table.of(heads), (count, discovered),
                   subjects)
 
 

@@ -37,7 +37,7 @@ from typing import Any, Protocol
 from sobctl import lifetime
 from sobctl.model.diagnostic import Diagnostic
 from sobctl.model.entities import Unit
-from sobctl.repo.workspace import FOLDERS, Folder, Prepared, Workspace, jobs
+from sobctl.repo.workspace import FOLDERS, Folder, Prepared, Tracker, UnitHead, Workspace, jobs
 
 #: Below this many documents forking costs more than the second core saves.
 SPLIT_MIN_DOCUMENTS = 3000
@@ -117,10 +117,20 @@ class HalfWorkspace(Workspace):
     loaded_heads: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def _head(self, unit_id: str) -> Any:
-        from sobctl.repo.workspace import UnitHead
-
         found = dict.get(self.units, unit_id)
         return found if found is not None else UnitHead.from_rows(self.peer_heads, self.loaded_heads, unit_id)
+
+    def tracked(self, tracker: Tracker) -> HalfWorkspace:
+        """The same half, with every lookup the rules make noted by ``tracker``."""
+        from sobctl.repo.workspace import Docs
+
+        return HalfWorkspace(
+            root=self.root, config=self.config,
+            programs=Docs(self.programs, "program:", tracker), units=Docs(self.units, "unit:", tracker),
+            people=Docs(self.people, "person:", tracker), agreements=Docs(self.agreements, "agreement:", tracker),
+            load_diagnostics=self.load_diagnostics, files=self.files, tracker=tracker,
+            peer_heads=self.peer_heads, loaded_heads=self.loaded_heads,
+        )
 
 
 @dataclass
@@ -174,9 +184,11 @@ class Halves:
 
 @dataclass
 class Fill:
-    """What a parse cache is made of after a full load in halves, once the verdict is out: every
-    valid document's JSON, serialised from the models both halves already hold (the child
-    writes its units' to an anonymous file meanwhile, without being asked).
+    """What a parse cache and a dependency record are made of after a full load in halves, once
+    the verdict is out. The parse cache: every valid document's JSON, serialised from the models
+    both halves already hold (the child writes its units' to an anonymous file meanwhile,
+    without being asked). The record: what each half's subjects look up, the rules run again
+    under a tracker in both halves (the child sends its part).
 
     A model's JSON validates to an equal model: the models take no float, no free-form mapping
     and no alias, every validator after the fields is a check, and the fields a document did not
@@ -187,6 +199,7 @@ class Fill:
     half: HalfWorkspace  # this process's half: its own units and every other document
     ids: dict[str, str | None]  # the content id of every file read, by path
     own_units: set[str]  # the paths of this half's units
+    their_load: list[Diagnostic]  # the load diagnostics of the child's units (the very objects found holds)
 
     def write(self, keep: Keep) -> None:
         """Hand every document's JSON to ``keep`` (the child's units' as its part); raises
@@ -208,8 +221,40 @@ class Fill:
             raise OSError("the child's part of the parse cache did not come")
         keep.take_part(self.halves.part, [(ids.get(relpath), *row) for relpath, row in rows.items()])
 
+    def record(self, files: dict[str, str], found: list[Diagnostic]) -> Any:
+        """The dependency record of the tree ``files`` (``checks.incremental.Record``), whose
+        located findings are ``found``; None when the child's part did not come. Call after
+        :meth:`write` (the child sends its part of the parse cache first)."""
+        from sobctl.checks import incremental
+
+        tracker = _track(self.half, self.halves.today, 0)
+        theirs = _receive(self.halves.reader)
+        if theirs is None:
+            return None
+        subjects, readers = theirs
+        tracker.absorb(subjects, {key: array("I", packed) for key, packed in readers.items()})
+        half, peer = self.half, self.half.peer_heads
+        kinds: dict[str, Any] = {"program": half.programs, "person": half.people, "agreement": half.agreements}
+        heads = {unit_id: UnitHead.of(unit).dump() for unit_id, unit in dict.items(half.units)}
+        heads.update(peer)
+        return incremental.record_of(
+            tracker, files, found, {relpath for relpath, _folder in self.halves.files},
+            [*self.halves.workspace.load_diagnostics, *self.their_load],
+            lambda kind: heads if kind == "unit" else dict.keys(kinds[kind]),
+            dict.values(half.people), heads, self.halves.workspace.files,
+        )
+
     def close(self) -> None:
         self.halves.cancel()
+
+
+def _track(half: HalfWorkspace, today: dt.date, part: int) -> Tracker:
+    """What the rules look up for each of this half's subjects (their findings are known)."""
+    from sobctl.checks import run_checks
+
+    tracker = Tracker()
+    run_checks(half.tracked(tracker), today, share=(part, 2), whole=frozenset({"unit"}))
+    return tracker
 
 
 def _json_of(document: Any) -> bytes:
@@ -337,7 +382,7 @@ def _parent_half(
     found += their_findings
     lifetime.keep(half)  # only now: a failed child means a serial load, and this half is freed first
     matched = _matched(workspace, files, ids, mine.read_ids, their_ids)
-    fill = Fill(halves, half, {**mine.read_ids, **their_ids}, mine.units) if halves.kept else None
+    fill = Fill(halves, half, {**mine.read_ids, **their_ids}, mine.units, their_load) if halves.kept else None
     return found, matched, fill
 
 
@@ -377,6 +422,9 @@ def _child_half(  # pragma: no cover - runs in the forked child
                 if document is not None:
                     writing.add(relpath, _json_of(document))
         _send(writer, writing.finish())
+        # Then what this half's subjects look up, for the dependency record.
+        tracker = _track(half, today, 1)
+        _send(writer, (tracker.subjects, {key: tracker.packed(key).tobytes() for key in tracker.readers}))
 
 
 class _PartWriter:

@@ -878,9 +878,10 @@ def _validate_listed(
     settled: bool | None = False
     fill: Any = None  # what fills the parse cache once the verdict is out (a full load in halves)
     if base.empty:
-        # A full parse: a new base of every result; no delta applies to it. It keeps no
-        # dependency record: tracking every lookup would cost a first run a third more; the
-        # next run that finds the tree changed makes one from the parse cache.
+        # A full parse: a new base of every result; no delta applies to it. Its answer does
+        # not wait for a dependency record (tracking every lookup would cost a first run a third
+        # more): a full load in halves makes one after the answer, with the parse cache; after a
+        # serial one, the next run that finds the tree changed makes one from the parse cache.
         files = state.files
         try:
             if track:  # an act needs the record now
@@ -958,7 +959,7 @@ def _validate_listed(
         return found
     store_result(state, *found)
     if fill is not None:
-        _fill_later(state, fill)
+        _fill_later(state, today, fill, found[0])
     if record is not None:
         from sobctl.checks import incremental
 
@@ -974,10 +975,11 @@ FILLING = "filling"
 FILL_WAIT = 30.0
 
 
-def _fill_later(state: TreeState, fill: Any) -> None:
-    """Write the parse cache from ``fill`` (``checks.split.Fill``) once the command's answer is
+def _fill_later(state: TreeState, today: dt.date, fill: Any, found: list[Diagnostic]) -> None:
+    """Write the parse cache and the dependency record of ``state`` from ``fill``
+    (``checks.split.Fill``; ``found``: the run's located findings) once the command's answer is
     out (``sobctl.lifetime.after_output``). The lock on ``filling`` is taken now and held until
-    the cache is written, so a command that needs it meanwhile waits (:func:`load_blobs`)."""
+    both are written, so a command that needs them meanwhile waits (:func:`load_blobs`)."""
     from sobctl import lifetime
     from sobctl.repo.files import atomic_stream, hold_lock
 
@@ -987,13 +989,18 @@ def _fill_later(state: TreeState, fill: Any) -> None:
         return
 
     def write() -> None:
+        from sobctl.checks import incremental
+
         try:
             with atomic_stream(state.cache_dir / "blobs", durable=False) as stream:
                 writer = BlobWriter(stream, state.base)
                 fill.write(_Keeper(writer, {}))
                 writer.finish()
+            record = fill.record(state.files, found)
+            if record is not None:
+                incremental.store_record(state, today, record)
         except OSError:
-            pass  # no parse cache: the next run that needs one parses afresh
+            pass  # no parse cache or no record: the next run that needs one makes it
         finally:
             fill.close()
             os.close(lock)

@@ -111,7 +111,7 @@ def national(source: Path, runs: int, env: dict[str, str]) -> None:
             subprocess.run(["git", "-C", str(root), "reset", "-q", "--hard", base], check=True)
 
         _timed([SOBCTL, "validate", "--as-of", AS_OF.isoformat()], root, env)
-        first = _timed(cases[0], root, env)  # makes the dependency record
+        first = _timed(cases[0], root, env)  # waits for what the cold validate fills after its answer
         reset()
         reset_walls, reset_cpus = [], []
         for _ in range(runs):
@@ -128,7 +128,7 @@ def national(source: Path, runs: int, env: dict[str, str]) -> None:
     load = os.getloadavg()[0]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"sobctl assign on a copy of {source}, {runs} runs each ({cores} cores, load {load:.1f})")
-    print(f"first act after a cold validate (makes the record): wall {first[0] * 1000:.0f} ms, "
+    print(f"first act after a cold validate: wall {first[0] * 1000:.0f} ms, "
           f"cpu {first[1] * 1000:.0f} ms")
     print("one act on a copy reset after each:")
     print(_describe("wall", reset_walls))

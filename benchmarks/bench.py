@@ -88,25 +88,27 @@ FILLS: list[float] = []
 
 
 def wait_for_fill(root: Path) -> float:
-    """Wait until no detached process fills ``root``'s parse cache (a cold validation leaves
-    that to one, after its answer): every timed run starts on a quiet machine, and what the
-    filling takes is reported on its own. Seconds waited."""
+    """Wait until no detached process fills ``root``'s parse cache or makes its dependency
+    record (a cold validation leaves both to one, after its answer): every timed run starts on
+    a quiet machine, and what the filling takes is reported on its own. Seconds waited."""
     import fcntl
 
     started = time.perf_counter()
-    try:
-        descriptor = os.open(root / ".git" / "sobctl-cache" / "filling", os.O_RDONLY)
-    except OSError:
-        return 0.0
-    try:
+    waited = False
+    for name in ("filling", "recording"):  # the parse cache, then the dependency record
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return 0.0  # nothing was filling it
-        except BlockingIOError:
-            fcntl.flock(descriptor, fcntl.LOCK_SH)
-    finally:
-        os.close(descriptor)
-    return time.perf_counter() - started
+            descriptor = os.open(root / ".git" / "sobctl-cache" / name, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                waited = True
+                fcntl.flock(descriptor, fcntl.LOCK_SH)
+        finally:
+            os.close(descriptor)
+    return time.perf_counter() - started if waited else 0.0
 
 
 def git(root: Path, *args: str) -> str:
@@ -432,8 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     for row in rows:
         if row.times and row.fills and statistics.median(row.fills) > 0:
-            print(f"\n{row.name}: after each answer a detached process filled the parse cache "
-                  f"for another {fmt(statistics.median(row.fills))} (median; not part of the times above).")
+            print(f"\n{row.name}: after each answer a detached process filled the parse cache and made the "
+                  f"dependency record for another {fmt(statistics.median(row.fills))} (median; not part of the "
+                  "times above).")
     by_name = {r.name: r.median() for r in rows}
     cold = by_name.get("`sobctl validate` cold (no cache)")
     warm = by_name.get("`sobctl validate` warm (nothing changed)")

@@ -223,6 +223,9 @@ def _record_of(files: Any, rest: Any) -> Record | None:
 
 
 def load_record(state: cache.TreeState, today: dt.date) -> Record | None:
+    from sobctl.repo.files import wait_for_lock
+
+    wait_for_lock(state.cache_dir / cache.RECORDING, cache.FILL_WAIT)  # a cold run's, being made
     key = record_key(state, today)
     path = state.cache_dir / "record"
     payload = cache.read_framed(path, key)

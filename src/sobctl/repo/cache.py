@@ -969,22 +969,30 @@ def _validate_listed(
     return found
 
 
-#: The lock a process filling the parse cache holds (see :func:`_fill_later`).
+#: The locks a process filling the parse cache, then making the dependency record, holds until
+#: each is written (see :func:`_fill_later`).
 FILLING = "filling"
-#: How long a command that needs the parse cache waits for one being filled.
+RECORDING = "recording"
+#: How long a command that needs either waits for it.
 FILL_WAIT = 30.0
 
 
 def _fill_later(state: TreeState, today: dt.date, fill: Any, found: list[Diagnostic]) -> None:
     """Write the parse cache and the dependency record of ``state`` from ``fill``
     (``checks.split.Fill``; ``found``: the run's located findings) once the command's answer is
-    out (``sobctl.lifetime.after_output``). The lock on ``filling`` is taken now and held until
-    both are written, so a command that needs them meanwhile waits (:func:`load_blobs`)."""
+    out (``sobctl.lifetime.after_output``). The locks on ``filling`` and ``recording`` are taken
+    now and each held until what it stands for is written, so a command that needs the parse
+    cache (:func:`load_blobs`) or the record (``checks.incremental.load_record``) meanwhile
+    waits for that one only (``diff`` needs no record)."""
     from sobctl import lifetime
     from sobctl.repo.files import atomic_stream, hold_lock
 
-    lock = hold_lock(state.cache_dir / FILLING)
-    if lock is None:  # another process is filling it: leave it to that one
+    filling = hold_lock(state.cache_dir / FILLING)
+    recording = hold_lock(state.cache_dir / RECORDING) if filling is not None else None
+    if filling is None or recording is None:  # another process is at it: leave it to that one
+        for lock in (filling, recording):
+            if lock is not None:
+                os.close(lock)
         fill.close()
         return
 
@@ -992,10 +1000,13 @@ def _fill_later(state: TreeState, today: dt.date, fill: Any, found: list[Diagnos
         from sobctl.checks import incremental
 
         try:
-            with atomic_stream(state.cache_dir / "blobs", durable=False) as stream:
-                writer = BlobWriter(stream, state.base)
-                fill.write(_Keeper(writer, {}))
-                writer.finish()
+            try:
+                with atomic_stream(state.cache_dir / "blobs", durable=False) as stream:
+                    writer = BlobWriter(stream, state.base)
+                    fill.write(_Keeper(writer, {}))
+                    writer.finish()
+            finally:
+                os.close(filling)
             record = fill.record(state.files, found)
             if record is not None:
                 incremental.store_record(state, today, record)
@@ -1003,7 +1014,7 @@ def _fill_later(state: TreeState, today: dt.date, fill: Any, found: list[Diagnos
             pass  # no parse cache or no record: the next run that needs one makes it
         finally:
             fill.close()
-            os.close(lock)
+            os.close(recording)
 
     lifetime.after_output(write)
 

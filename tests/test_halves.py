@@ -371,3 +371,31 @@ def test_a_midnight_timestamp_in_a_date_field_is_kept_as_yaml(tmp_path: Path) ->
     assert prepared is not None and prepared[0] == "yaml" and prepared[1] == raw
     again, again_problems = validate_prepared("units/SE2321000016-U1.yaml", prepared, Unit)
     assert again == document and again_problems == []
+
+
+def test_a_lock_held_by_a_filling_process_is_waited_for_and_let_go(tmp_path: Path) -> None:
+    """The locks the filling process holds: taken once, seen as held by anyone else (a command
+    that needs what it fills waits, at most its time limit), free once let go."""
+    import subprocess
+    import sys
+    import time
+
+    from sobctl.repo.files import hold_lock, wait_for_lock
+
+    path = tmp_path / "cache" / "filling"
+    assert wait_for_lock(path, 0)  # no such file: nothing is being filled
+    lock = hold_lock(path)
+    assert lock is not None and hold_lock(path) is None
+    assert not wait_for_lock(path, 0.05)
+    os.close(lock)
+    assert wait_for_lock(path, 0)
+    # Held by another process for a moment: waited for, then free.
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import os, sys, time; from sobctl.repo.files import hold_lock; "
+        f"lock = hold_lock(__import__('pathlib').Path({str(path)!r})); print(lock is not None, flush=True); "
+        "time.sleep(0.4)")], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "True"
+    started = time.monotonic()
+    assert wait_for_lock(path, 30)
+    assert time.monotonic() - started > 0.1
+    holder.wait()

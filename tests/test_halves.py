@@ -301,7 +301,7 @@ def test_the_console_command_leaves_the_parse_cache_to_a_detached_process(repo: 
     assert done.returncode == 1 and done.stdout == expected and done.stderr == ""
     store = repo / ".git" / "sobctl-cache"
     assert (store / "result").is_file()
-    assert wait_for_lock(store / cache.FILLING, 60)
+    assert wait_for_lock(store / cache.FILLING, 60) and wait_for_lock(store / cache.RECORDING, 60)
     stores = cache.parse_store(repo)
     assert stores is not None
     kept = 0

@@ -91,24 +91,16 @@ def wait_for_fill(root: Path) -> float:
     """Wait until no detached process fills ``root``'s parse cache or makes its dependency
     record (a cold validation leaves both to one, after its answer): every timed run starts on
     a quiet machine, and what the filling takes is reported on its own. Seconds waited."""
-    import fcntl
+    from sobctl.repo.cache import FILLING, RECORDING
+    from sobctl.repo.files import wait_for_lock
 
     started = time.perf_counter()
-    waited = False
-    for name in ("filling", "recording"):  # the parse cache, then the dependency record
-        try:
-            descriptor = os.open(root / ".git" / "sobctl-cache" / name, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            except BlockingIOError:
-                waited = True
-                fcntl.flock(descriptor, fcntl.LOCK_SH)
-        finally:
-            os.close(descriptor)
-    return time.perf_counter() - started if waited else 0.0
+    locks = [root / ".git" / "sobctl-cache" / name for name in (FILLING, RECORDING)]
+    if all(wait_for_lock(lock, 0) for lock in locks):
+        return 0.0  # nothing was being filled
+    for lock in locks:  # the parse cache, then the dependency record
+        wait_for_lock(lock, 600)
+    return time.perf_counter() - started
 
 
 def git(root: Path, *args: str) -> str:

@@ -120,17 +120,6 @@ class HalfWorkspace(Workspace):
         found = dict.get(self.units, unit_id)
         return found if found is not None else UnitHead.from_rows(self.peer_heads, self.loaded_heads, unit_id)
 
-    def tracked(self, tracker: Tracker) -> HalfWorkspace:
-        """The same half, with every lookup the rules make noted by ``tracker``."""
-        from sobctl.repo.workspace import Docs
-
-        return HalfWorkspace(
-            root=self.root, config=self.config,
-            programs=Docs(self.programs, "program:", tracker), units=Docs(self.units, "unit:", tracker),
-            people=Docs(self.people, "person:", tracker), agreements=Docs(self.agreements, "agreement:", tracker),
-            load_diagnostics=self.load_diagnostics, files=self.files, tracker=tracker,
-            peer_heads=self.peer_heads, loaded_heads=self.loaded_heads,
-        )
 
 
 @dataclass
@@ -213,7 +202,7 @@ class Fill:
             content_id = ids.get(relpath)
             if content_id is None or (folder.kind == "unit" and relpath not in self.own_units):
                 continue
-            document = dict.get(targets[folder.kind], relpath.rsplit("/", 1)[1].removesuffix(".yaml"))
+            document = dict.get(targets[folder.kind], _stem(relpath))
             if document is not None:
                 keep(relpath, ("json", _json_of(document)), content_id)
         rows = _receive(self.halves.reader)
@@ -253,8 +242,13 @@ def _track(half: HalfWorkspace, today: dt.date, part: int) -> Tracker:
     from sobctl.checks import run_checks
 
     tracker = Tracker()
-    run_checks(half.tracked(tracker), today, share=(part, 2), whole=frozenset({"unit"}))
+    run_checks(half.tracked(tracker), today, share=(part, 2), whole=frozenset({"unit"}))  # still a half
     return tracker
+
+
+def _stem(relpath: str) -> str:
+    """The id a document at ``relpath`` holds when it loaded (a file is named after its id)."""
+    return relpath.rsplit("/", 1)[1].removesuffix(".yaml")
 
 
 def _json_of(document: Any) -> bytes:
@@ -297,15 +291,12 @@ def finish_halves(
     file's bytes differ from the id given: see :func:`_matched`), and, when
     the halves were started ``kept``, what fills the parse cache (the caller writes it, or closes
     it); None when the child failed before the rules (the caller then loads serially)."""
-    fill: Fill | None = None
+    found = None
     try:
         found = _parent_half(halves, ids)
-        if found is None:
-            return None
-        findings, matched, fill = found
-        return findings, matched, fill
+        return found
     finally:
-        if fill is None:
+        if found is None or found[2] is None:  # else the fill stops the child once it is done
             halves.cancel()
 
 
@@ -418,7 +409,7 @@ def _child_half(  # pragma: no cover - runs in the forked child
         writing = _PartWriter(part)
         for relpath, folder in files:
             if folder.kind == "unit" and relpath in mine.units and mine.read_ids.get(relpath) is not None:
-                document = dict.get(half.units, relpath.rsplit("/", 1)[1].removesuffix(".yaml"))
+                document = dict.get(half.units, _stem(relpath))
                 if document is not None:
                     writing.add(relpath, _json_of(document))
         _send(writer, writing.finish())
@@ -479,7 +470,7 @@ def _read_half(
     people and agreements as JSON (units go as heads). With ``hashed``, every file's content id
     is computed from the bytes read."""
     from sobctl.repo.cache import blob_id
-    from sobctl.repo.workspace import UnitHead, file_name_problem, read_and_validate
+    from sobctl.repo.workspace import file_name_problem, read_and_validate
 
     prepared: dict[str, Prepared | Diagnostic] = {}
     read_ids: dict[str, str | None] = {}

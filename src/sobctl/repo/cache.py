@@ -35,15 +35,12 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from sobctl import lifetime
 from sobctl.model.diagnostic import Diagnostic, Severity, Summary
 from sobctl.repo.table import Table
 from sobctl.repo.yamlio import MAX_FILE_BYTES
-
-if TYPE_CHECKING:
-    from sobctl.checks.split import Keep
 
 FORMAT = 2
 MAGIC = b"SOBCTL-CACHE\n"
@@ -1041,9 +1038,6 @@ class _NewBase:
         if content_id is not None:
             self._writer().add(content_id, prepared)
 
-    def take_part(self, descriptor: int, rows: list[tuple[str | None, int, int, int]]) -> None:
-        self._writer().add_part(descriptor, rows)
-
     def finish(self) -> None:
         """Complete the store (when anything was kept)."""
         if self.writer is not None and self.stack is not None:
@@ -1116,7 +1110,7 @@ def _check(
     root: Path,
     today: dt.date,
     known: dict[str, tuple[Any, ...]],
-    keep: Keep | None,
+    keep: Callable[[str, tuple[Any, ...], str | None], None] | None,
     finish: Callable[[], None] | None = None,
 ) -> tuple[list[Diagnostic], Summary]:
     """Load (with ``known`` parse results), run every rule, locate: ``validate_repository``."""
@@ -1130,7 +1124,7 @@ def _check_full(
     root: Path,
     today: dt.date,
     known: dict[str, tuple[Any, ...]],
-    keep: Keep | None,
+    keep: Callable[[str, tuple[Any, ...], str | None], None] | None,
     finish: Callable[[], None] | None = None,
     ids: dict[str, str] | None = None,
     started: Any = None,

@@ -13,7 +13,7 @@ import stat
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -240,12 +240,13 @@ class Workspace:
         return tables[kind]
 
     def tracked(self, tracker: Tracker) -> Workspace:
-        """The same documents, with every lookup the rules make noted by ``tracker``."""
-        return Workspace(
-            root=self.root, config=self.config,
+        """The same documents (a workspace of the same kind, with the same other fields), with
+        every lookup the rules make noted by ``tracker``; no memo carried over."""
+        return replace(
+            self,
             programs=Docs(self.programs, "program:", tracker), units=Docs(self.units, "unit:", tracker),
             people=Docs(self.people, "person:", tracker), agreements=Docs(self.agreements, "agreement:", tracker),
-            load_diagnostics=self.load_diagnostics, files=self.files, tracker=tracker,
+            tracker=tracker,
         )
 
     def _note(self, key: str) -> None:
